@@ -1,0 +1,262 @@
+package codegen
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/protoctl/protoctl/compile"
+)
+
+// Options tune one run of Generate.
+type Options struct {
+	// Root is the workspace root on disk; outputs are relative to it.
+	Root string
+	// Check computes the outputs and reports how they differ from the disk
+	// without writing anything.
+	Check bool
+	// NoCache ignores and does not fill the generation cache.
+	NoCache bool
+	// Jobs bounds how many plugin processes run at once (GOMAXPROCS when 0).
+	Jobs int
+	// Log receives progress and warnings; nil discards.
+	Log io.Writer
+	// InputDigest identifies everything the outputs depend on (sources,
+	// config, lock, protoctl's version). When it matches the last run's and
+	// the outputs on disk are untouched, Generate returns at once.
+	InputDigest string
+	// Compile produces the image; it is only called when the fast path
+	// does not apply.
+	Compile func(ctx context.Context) (*compile.Image, error)
+}
+
+// Result says what a run did (or, in check mode, would do).
+type Result struct {
+	Added, Changed, Removed []string
+	Unchanged               int
+	// UpToDate is true when the fast path found nothing to do without
+	// compiling.
+	UpToDate bool
+	// Jobs counts plugin invocations; Cached counts those answered from
+	// the cache.
+	Jobs, Cached int
+}
+
+// Drift reports whether anything differs.
+func (r *Result) Drift() bool { return len(r.Added)+len(r.Changed)+len(r.Removed) > 0 }
+
+type generator struct {
+	cfg   *Config
+	tc    *Toolchain
+	im    *image
+	cache *genCache
+	opts  Options
+}
+
+// Generate runs the template's plugins over the image and writes (or
+// checks) their outputs. Nothing is written unless every plugin succeeds.
+func Generate(ctx context.Context, cfg Config, tc *Toolchain, opts Options) (*Result, error) {
+	if err := cfg.validate(tc.Lock); err != nil {
+		return nil, err
+	}
+	st := newStateStore(tc.Dir, opts.Root)
+	prev := st.load()
+	if opts.InputDigest != "" && !opts.NoCache && prev.upToDate(opts.Root, opts.InputDigest) {
+		return &Result{UpToDate: true, Unchanged: len(prev.Files)}, nil
+	}
+	img, err := opts.Compile(ctx)
+	if err != nil {
+		return nil, err
+	}
+	im, err := prepare(img, cfg.GoPackage)
+	if err != nil {
+		return nil, err
+	}
+	g := &generator{cfg: &cfg, tc: tc, im: im, opts: opts}
+	if !opts.NoCache {
+		g.cache = &genCache{dir: path.Join(tc.Dir, "gen"), log: opts.Log}
+	}
+	jobs := im.plan(g.cfg, g.toolID)
+	files, cached, err := g.runAll(ctx, jobs)
+	if err != nil {
+		return nil, err
+	}
+	outputs, err := g.assemble(files)
+	if err != nil {
+		return nil, err
+	}
+	var cleanDirs []string
+	if cfg.Clean {
+		for _, p := range cfg.Plugins {
+			cleanDirs = append(cleanDirs, p.Out)
+		}
+	}
+	d, err := diffOutputs(opts.Root, outputs, cleanDirs, prev)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Added: d.added, Changed: d.changed, Removed: d.removed, Unchanged: d.unchanged, Jobs: len(jobs), Cached: cached}
+	if opts.Check {
+		if !res.Drift() && opts.InputDigest != "" {
+			st.save(opts.Root, opts.InputDigest, outputs, cleanDirs)
+		}
+		return res, nil
+	}
+	if err := apply(opts.Root, outputs, d, cleanDirs); err != nil {
+		return nil, err
+	}
+	if opts.InputDigest != "" {
+		st.save(opts.Root, opts.InputDigest, outputs, cleanDirs)
+	}
+	return res, nil
+}
+
+// toolID identifies the exact generator a plugin runs, for cache keys.
+func (g *generator) toolID(p Plugin) string {
+	if p.Local != "" {
+		pin, _ := g.tc.Lock.GoPlugin(p.Local)
+		return pin.Package + "@" + pin.Version + " " + pin.Sum
+	}
+	return "python " + g.tc.Lock.Python.digest()
+}
+
+// runAll runs the jobs in parallel, largest first, answering what it can
+// from the cache. The first failure cancels the rest.
+func (g *generator) runAll(ctx context.Context, jobs []*job) ([]genFile, int, error) {
+	workers := g.opts.Jobs
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([][]genFile, len(jobs))
+	var (
+		mu       sync.Mutex
+		firstErr error
+		cached   int
+		wg       sync.WaitGroup
+	)
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := jobs[i]
+				if files, ok := g.cache.get(j); ok {
+					results[i] = files
+					mu.Lock()
+					cached++
+					mu.Unlock()
+					continue
+				}
+				var files []genFile
+				var err error
+				if g.cfg.Plugins[j.plugins[0]].Builtin != "" {
+					files, err = g.runBuiltins(ctx, j)
+				} else {
+					files, err = g.runLocal(ctx, j)
+				}
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil && ctx.Err() == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					cancel()
+					continue
+				}
+				g.cache.put(j, files)
+				results[i] = files
+			}
+		}()
+	}
+feed:
+	for i := range jobs {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, 0, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	var all []genFile
+	for _, r := range results {
+		all = append(all, r...)
+	}
+	return all, cached, nil
+}
+
+// assemble places every file under its plugin's out, rejecting names that
+// are absolute or escape out, and files written twice.
+func (g *generator) assemble(files []genFile) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	owner := map[string]string{}
+	for _, f := range files {
+		p := g.cfg.Plugins[f.plugin]
+		full, err := outputPath(p.Out, f.name)
+		if err != nil {
+			return nil, &PluginError{Plugin: p.Name(), Job: "output " + p.Out, Msg: err.Error()}
+		}
+		if prev, dup := owner[full]; dup {
+			return nil, &PluginError{Plugin: p.Name(), Job: "output " + p.Out, Msg: fmt.Sprintf("%s is also generated by %s", full, prev)}
+		}
+		owner[full] = p.Name()
+		out[full] = f.content
+	}
+	if err := g.python(out, owner); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// outputPath joins a plugin's file name to its out directory, refusing
+// anything that would land outside out.
+func outputPath(out, name string) (string, error) {
+	switch {
+	case name == "":
+		return "", fmt.Errorf("a file has an empty name")
+	case strings.ContainsRune(name, 0):
+		return "", fmt.Errorf("file name %q contains a NUL byte", name)
+	case strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`) || (len(name) > 1 && name[1] == ':'):
+		return "", fmt.Errorf("file name %q is absolute", name)
+	case strings.Contains(name, `\`):
+		return "", fmt.Errorf("file name %q contains a backslash", name)
+	}
+	clean := path.Clean(name)
+	if clean == ".." || strings.HasPrefix(clean, "../") || clean == "." {
+		return "", fmt.Errorf("file name %q escapes the output directory %s", name, out)
+	}
+	return path.Join(out, clean), nil
+}
+
+// InputDigest hashes everything the outputs of a run depend on. parts are
+// named byte strings (config files, the lock, protoctl's version); sources
+// are the workspace's .proto files by path.
+func InputDigest(parts map[string][]byte) string {
+	keys := make([]string, 0, len(parts))
+	for k := range parts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%d:%s%d:", len(k), k, len(parts[k]))
+		h.Write(parts[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,182 @@
+package compile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/bufbuild/protocompile"
+	"github.com/bufbuild/protocompile/linker"
+	"github.com/bufbuild/protocompile/reporter"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/protoctl/protoctl/diag"
+)
+
+// Options tune a compilation.
+type Options struct {
+	// NoSourceInfo drops comments and locations (smaller, faster images for
+	// callers that never print a place).
+	NoSourceInfo bool
+	// Cache, when set, reuses what earlier compilations produced for files
+	// whose content and imports did not change.
+	Cache *Cache
+}
+
+// Compile parses and links every file of the workspace. A compile error is
+// returned as a diag.Set holding every problem found; other errors (an
+// unreadable directory) are returned as they are.
+func Compile(ctx context.Context, ws Workspace, opts Options) (*Image, error) {
+	srcs, err := ws.Sources()
+	if err != nil {
+		return nil, err
+	}
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("%s: no .proto files found", describe(ws))
+	}
+	byImport := make(map[string]Source, len(srcs))
+	for _, s := range srcs {
+		byImport[s.ImportPath] = s
+	}
+	contents := make(map[string][]byte, len(srcs))
+	for _, s := range srcs {
+		data, err := fs.ReadFile(ws.FS, s.LocalPath)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.LocalPath, unwrapPathError(err))
+		}
+		contents[s.ImportPath] = data
+	}
+	var plan *cachePlan
+	if opts.Cache != nil && !opts.NoSourceInfo {
+		plan = opts.Cache.plan(contents)
+	}
+	files, findings := compileSources(ctx, srcs, byImport, contents, opts, plan)
+	if len(findings) > 0 && plan != nil && plan.used() {
+		// A cached descriptor carries no syntax tree, so an error that
+		// involves one has no position. Compile from source to report
+		// every problem where it is.
+		files, findings = compileSources(ctx, srcs, byImport, contents, opts, nil)
+	}
+	if len(findings) > 0 {
+		return nil, diag.NewSet(findings...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	img, err := newImage(files, srcs)
+	if err != nil {
+		return nil, err
+	}
+	if plan != nil {
+		plan.store(img)
+	}
+	return img, nil
+}
+
+func describe(ws Workspace) string {
+	if ws.Name != "" {
+		return ws.Name
+	}
+	return "workspace"
+}
+
+func compileSources(ctx context.Context, srcs []Source, byImport map[string]Source, contents map[string][]byte, opts Options, plan *cachePlan) (linker.Files, []diag.Finding) {
+	var findings []diag.Finding
+	report := func(err reporter.ErrorWithPos) error {
+		pos := err.GetPosition()
+		f := diag.Finding{
+			Path:        pos.Filename,
+			StartLine:   pos.Line,
+			StartColumn: pos.Col,
+			Type:        "COMPILE",
+			Message:     err.Unwrap().Error(),
+		}
+		if s, ok := byImport[pos.Filename]; ok {
+			f.Path = s.LocalPath
+		}
+		findings = append(findings, f)
+		return nil // keep going: report every error
+	}
+	resolver := protocompile.ResolverFunc(func(name string) (protocompile.SearchResult, error) {
+		if plan != nil {
+			if fdp := plan.lookup(name); fdp != nil {
+				return protocompile.SearchResult{Proto: fdp}, nil
+			}
+		}
+		data, ok := contents[name]
+		if !ok {
+			return protocompile.SearchResult{}, fs.ErrNotExist
+		}
+		return protocompile.SearchResult{Source: io.NopCloser(bytes.NewReader(data))}, nil
+	})
+	mode := protocompile.SourceInfoStandard
+	if opts.NoSourceInfo {
+		mode = protocompile.SourceInfoNone
+	}
+	c := protocompile.Compiler{
+		Resolver:       protocompile.WithStandardImports(resolver),
+		MaxParallelism: runtime.GOMAXPROCS(0),
+		SourceInfoMode: mode,
+		Reporter:       reporter.NewReporter(report, nil),
+	}
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
+		names[i] = s.ImportPath
+	}
+	files, err := c.Compile(ctx, names...)
+	if err != nil && len(findings) == 0 {
+		// Not reported through the reporter: a panic, a cancelled context,
+		// a file that could not be found at all.
+		msg := err.Error()
+		var pe protocompile.PanicError
+		if errors.As(err, &pe) {
+			msg = fmt.Sprintf("%s: internal compiler error: %v", pe.File, pe.Value)
+		}
+		findings = append(findings, diag.Finding{Type: "COMPILE", Message: msg})
+	}
+	return files, findings
+}
+
+// newImage orders the compiled files and their imports so that every file
+// comes after the files it imports, and records which are the workspace's.
+func newImage(files linker.Files, srcs []Source) (*Image, error) {
+	img := &Image{local: map[string]string{}}
+	for _, s := range srcs {
+		img.local[s.ImportPath] = s.LocalPath
+	}
+	seen := map[string]bool{}
+	var visit func(fd protoreflect.FileDescriptor)
+	visit = func(fd protoreflect.FileDescriptor) {
+		if seen[fd.Path()] {
+			return
+		}
+		seen[fd.Path()] = true
+		imports := fd.Imports()
+		for i := range imports.Len() {
+			visit(imports.Get(i).FileDescriptor)
+		}
+		img.Files = append(img.Files, fd)
+	}
+	sorted := slices.Clone(files)
+	slices.SortFunc(sorted, func(a, b linker.File) int { return strings.Compare(a.Path(), b.Path()) })
+	for _, f := range sorted {
+		visit(f)
+	}
+	img.Protos = make([]*descriptorpb.FileDescriptorProto, len(img.Files))
+	for i, fd := range img.Files {
+		if r, ok := fd.(linker.Result); ok {
+			img.Protos[i] = r.FileDescriptorProto()
+		} else {
+			img.Protos[i] = protodesc.ToFileDescriptorProto(fd)
+		}
+	}
+	return img, nil
+}
