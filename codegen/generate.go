@@ -34,7 +34,7 @@ type Options struct {
 	InputDigest string
 	// Compile produces the image; it is only called when the fast path
 	// does not apply.
-	Compile func(ctx context.Context) (*compile.Image, error)
+	Compile func(ctx context.Context) (*compile.Encoded, error)
 }
 
 // Result says what a run did (or, in check mode, would do).

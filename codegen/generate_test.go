@@ -113,7 +113,7 @@ func TestGenerateNoChurnAndCache(t *testing.T) {
 	// With a digest: the second call with the same digest stops before
 	// compiling.
 	mustGenerate(t, goPythonConfig(), tc, root, Options{InputDigest: "d1"})
-	third := mustGenerate(t, goPythonConfig(), tc, root, Options{InputDigest: "d1", Compile: func(context.Context) (*compile.Image, error) {
+	third := mustGenerate(t, goPythonConfig(), tc, root, Options{InputDigest: "d1", Compile: func(context.Context) (*compile.Encoded, error) {
 		t.Fatal("fast path compiled")
 		return nil, nil
 	}})

@@ -134,9 +134,10 @@ func copyWorkspace(t *testing.T) string {
 	return dst
 }
 
-func compileFunc(root string) func(context.Context) (*compile.Image, error) {
-	return func(ctx context.Context) (*compile.Image, error) {
-		return compile.Compile(ctx, compile.Workspace{FS: os.DirFS(root), Modules: []compile.Module{{Path: "proto"}}}, compile.Options{})
+func compileFunc(root string) func(context.Context) (*compile.Encoded, error) {
+	cache := &compile.Cache{Dir: root + ".compile-cache"}
+	return func(ctx context.Context) (*compile.Encoded, error) {
+		return compile.CompileEncoded(ctx, compile.Workspace{FS: os.DirFS(root), Modules: []compile.Module{{Path: "proto"}}}, cache)
 	}
 }
 

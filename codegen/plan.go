@@ -12,49 +12,35 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/protoctl/protoctl/compile"
 )
 
-// image is the compiled image prepared for generation: managed mode
-// applied, each file encoded once, and a digest of each file together with
-// everything it imports.
+// image is the compiled workspace prepared for generation: managed mode
+// applied, and a digest of each file together with everything it imports.
 type image struct {
-	img     *compile.Image
-	protos  []*descriptorpb.FileDescriptorProto // managed mode applied
-	index   map[string]int
-	encoded [][]byte
-	closure []string // closure digest per file
+	files    []compile.EncodedFile
+	index    map[string]int
+	encoded  [][]byte
+	closure  []string // closure digest per file
 	editions map[string]bool
 }
 
-func prepare(img *compile.Image, goPackage func(string, string) (string, bool)) (*image, error) {
-	im := &image{img: img, index: map[string]int{}, editions: map[string]bool{}}
-	im.protos = make([]*descriptorpb.FileDescriptorProto, len(img.Protos))
-	im.encoded = make([][]byte, len(img.Protos))
-	im.closure = make([]string, len(img.Protos))
-	opts := proto.MarshalOptions{Deterministic: true}
-	for i, fdp := range img.Protos {
-		name := fdp.GetName()
-		im.index[name] = i
-		if fdp.GetSyntax() == "editions" {
-			im.editions[name] = true
+func prepare(enc *compile.Encoded, goPackage func(string, string) (string, bool)) (*image, error) {
+	n := len(enc.Files)
+	im := &image{files: enc.Files, index: make(map[string]int, n), editions: map[string]bool{},
+		encoded: make([][]byte, n), closure: make([]string, n)}
+	for i, f := range enc.Files {
+		im.index[f.Name] = i
+		if f.Syntax == "editions" {
+			im.editions[f.Name] = true
 		}
-		if goPackage != nil && img.IsTarget(name) {
-			if gp, ok := goPackage(name, fdp.GetPackage()); ok && gp != fdp.GetOptions().GetGoPackage() {
-				fdp = proto.Clone(fdp).(*descriptorpb.FileDescriptorProto)
-				if fdp.Options == nil {
-					fdp.Options = &descriptorpb.FileOptions{}
-				}
-				fdp.Options.GoPackage = proto.String(gp)
+		b := f.Bytes
+		if goPackage != nil && f.Target() {
+			if gp, ok := goPackage(f.Name, f.Package); ok && gp != f.GoPackage {
+				b = withGoPackage(b, gp)
 			}
-		}
-		im.protos[i] = fdp
-		b, err := opts.Marshal(fdp)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", name, err)
 		}
 		im.encoded[i] = b
 		// Files come in dependency order, so every import's closure digest
@@ -62,16 +48,31 @@ func prepare(img *compile.Image, goPackage func(string, string) (string, bool)) 
 		h := sha256.New()
 		sum := sha256.Sum256(b)
 		h.Write(sum[:])
-		for _, dep := range fdp.GetDependency() {
+		for _, dep := range f.Deps {
 			j, ok := im.index[dep]
 			if !ok {
-				return nil, fmt.Errorf("%s imports %s, which the image does not have", name, dep)
+				return nil, fmt.Errorf("%s imports %s, which the image does not have", f.Name, dep)
 			}
 			h.Write([]byte(im.closure[j]))
 		}
 		im.closure[i] = hex.EncodeToString(h.Sum(nil))
 	}
 	return im, nil
+}
+
+// withGoPackage sets go_package on an encoded FileDescriptorProto by
+// appending `options { go_package: gp }`: protobuf merges a repeated
+// occurrence of a message field into the first and the last scalar wins,
+// so every reader decodes exactly the file with that option set, and the
+// file need not be decoded and encoded again.
+func withGoPackage(b []byte, gp string) []byte {
+	var opts []byte
+	opts = protowire.AppendTag(opts, 11, protowire.BytesType) // FileOptions.go_package
+	opts = protowire.AppendString(opts, gp)
+	out := make([]byte, 0, len(b)+len(opts)+8)
+	out = append(out, b...)
+	out = protowire.AppendTag(out, 8, protowire.BytesType) // FileDescriptorProto.options
+	return protowire.AppendBytes(out, opts)
 }
 
 // deps returns the indexes of the files in the import closure of names, in
@@ -84,7 +85,7 @@ func (im *image) deps(names []string) []int {
 			return
 		}
 		seen[i] = true
-		for _, d := range im.protos[i].GetDependency() {
+		for _, d := range im.files[i].Deps {
 			visit(im.index[d])
 		}
 	}
@@ -114,10 +115,10 @@ func isWKT(name string) bool { return strings.HasPrefix(name, "google/protobuf/"
 // filesFor lists the files a plugin generates for, sorted.
 func (im *image) filesFor(p Plugin) []string {
 	var out []string
-	for _, fdp := range im.protos {
-		n := fdp.GetName()
+	for _, f := range im.files {
+		n := f.Name
 		switch {
-		case im.img.IsTarget(n):
+		case f.Target():
 		case p.IncludeImports && (!isWKT(n) || p.IncludeWKT):
 		default:
 			continue

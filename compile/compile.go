@@ -26,9 +26,6 @@ type Options struct {
 	// NoSourceInfo drops comments and locations (smaller, faster images for
 	// callers that never print a place).
 	NoSourceInfo bool
-	// Cache, when set, reuses what earlier compilations produced for files
-	// whose content and imports did not change.
-	Cache *Cache
 }
 
 // Compile parses and links every file of the workspace. A compile error is
@@ -54,31 +51,22 @@ func Compile(ctx context.Context, ws Workspace, opts Options) (*Image, error) {
 		}
 		contents[s.ImportPath] = data
 	}
-	var plan *cachePlan
-	if opts.Cache != nil && !opts.NoSourceInfo {
-		plan = opts.Cache.plan(contents)
-	}
-	files, findings := compileSources(ctx, srcs, byImport, contents, opts, plan)
-	if len(findings) > 0 && plan != nil && plan.used() {
-		// A cached descriptor carries no syntax tree, so an error that
-		// involves one has no position. Compile from source to report
-		// every problem where it is.
-		files, findings = compileSources(ctx, srcs, byImport, contents, opts, nil)
-	}
+	files, findings := compileSources(ctx, names(srcs), byImport, contents, opts.NoSourceInfo, nil)
 	if len(findings) > 0 {
 		return nil, diag.NewSet(findings...)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	img, err := newImage(files, srcs)
-	if err != nil {
-		return nil, err
+	return newImage(files, srcs)
+}
+
+func names(srcs []Source) []string {
+	out := make([]string, len(srcs))
+	for i, s := range srcs {
+		out[i] = s.ImportPath
 	}
-	if plan != nil {
-		plan.store(img)
-	}
-	return img, nil
+	return out
 }
 
 func describe(ws Workspace) string {
@@ -88,7 +76,10 @@ func describe(ws Workspace) string {
 	return "workspace"
 }
 
-func compileSources(ctx context.Context, srcs []Source, byImport map[string]Source, contents map[string][]byte, opts Options, plan *cachePlan) (linker.Files, []diag.Finding) {
+// compileSources compiles the named files. known, when set, supplies
+// already linked descriptor protos for files that are not compiled from
+// source.
+func compileSources(ctx context.Context, files []string, byImport map[string]Source, contents map[string][]byte, noSourceInfo bool, known func(string) *descriptorpb.FileDescriptorProto) (linker.Files, []diag.Finding) {
 	var findings []diag.Finding
 	report := func(err reporter.ErrorWithPos) error {
 		pos := err.GetPosition()
@@ -106,8 +97,8 @@ func compileSources(ctx context.Context, srcs []Source, byImport map[string]Sour
 		return nil // keep going: report every error
 	}
 	resolver := protocompile.ResolverFunc(func(name string) (protocompile.SearchResult, error) {
-		if plan != nil {
-			if fdp := plan.lookup(name); fdp != nil {
+		if known != nil {
+			if fdp := known(name); fdp != nil {
 				return protocompile.SearchResult{Proto: fdp}, nil
 			}
 		}
@@ -118,7 +109,7 @@ func compileSources(ctx context.Context, srcs []Source, byImport map[string]Sour
 		return protocompile.SearchResult{Source: io.NopCloser(bytes.NewReader(data))}, nil
 	})
 	mode := protocompile.SourceInfoStandard
-	if opts.NoSourceInfo {
+	if noSourceInfo {
 		mode = protocompile.SourceInfoNone
 	}
 	c := protocompile.Compiler{
@@ -127,11 +118,7 @@ func compileSources(ctx context.Context, srcs []Source, byImport map[string]Sour
 		SourceInfoMode: mode,
 		Reporter:       reporter.NewReporter(report, nil),
 	}
-	names := make([]string, len(srcs))
-	for i, s := range srcs {
-		names[i] = s.ImportPath
-	}
-	files, err := c.Compile(ctx, names...)
+	linked, err := c.Compile(ctx, files...)
 	if err != nil && len(findings) == 0 {
 		// Not reported through the reporter: a panic, a cancelled context,
 		// a file that could not be found at all.
@@ -142,7 +129,7 @@ func compileSources(ctx context.Context, srcs []Source, byImport map[string]Sour
 		}
 		findings = append(findings, diag.Finding{Type: "COMPILE", Message: msg})
 	}
-	return files, findings
+	return linked, findings
 }
 
 // newImage orders the compiled files and their imports so that every file

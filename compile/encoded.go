@@ -1,0 +1,453 @@
+package compile
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/bufbuild/protocompile/linker"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/protoctl/protoctl/diag"
+)
+
+// Encoded is a compiled workspace as the deterministic encodings of its
+// descriptor protos (with source info), in dependency order, plus what a
+// code generator needs to know of each file without decoding it. It is
+// what CompileEncoded returns: the form plugin requests are built from.
+type Encoded struct {
+	Files []EncodedFile
+}
+
+// EncodedFile is one file of an Encoded workspace.
+type EncodedFile struct {
+	// Name is the import path.
+	Name string
+	// LocalPath is the workspace-relative path; empty for files that are
+	// not the workspace's own (the well-known types).
+	LocalPath string
+	Package   string
+	// Syntax is "proto2", "proto3" or "editions".
+	Syntax string
+	// GoPackage is the file's own go_package option.
+	GoPackage string
+	// Deps are the file's imports.
+	Deps []string
+	// Bytes is the FileDescriptorProto, deterministically encoded.
+	Bytes []byte
+}
+
+// Target reports whether the file belongs to the workspace.
+func (f EncodedFile) Target() bool { return f.LocalPath != "" }
+
+// Cache keeps the linked, encoded descriptor of every file compiled
+// before, keyed by the file's content and the keys of everything it
+// imports, so that a file whose content and imports did not change is
+// never parsed or linked again. Entries are immutable; the directory can
+// be deleted at any time.
+type Cache struct {
+	// Dir is where entries live; empty disables the cache.
+	Dir string
+}
+
+// cacheVersion changes whenever what an entry holds could change for the
+// same input (the compiler, the entry format).
+const cacheVersion = "protoctl-compile-v1 protocompile-v0.14.1"
+
+type entryMeta struct {
+	Name      string   `json:"name"`
+	Package   string   `json:"package"`
+	Syntax    string   `json:"syntax"`
+	GoPackage string   `json:"go_package,omitempty"`
+	Deps      []string `json:"deps"`
+}
+
+// CompileEncoded compiles the workspace like Compile and returns it
+// encoded. With a cache, only files whose content changed, and the files
+// that import them, are parsed and linked; the others come from the cache
+// as bytes, and a run where nothing changed links nothing at all.
+func CompileEncoded(ctx context.Context, ws Workspace, cache *Cache) (*Encoded, error) {
+	srcs, err := ws.Sources()
+	if err != nil {
+		return nil, err
+	}
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("%s: no .proto files found", describe(ws))
+	}
+	byImport := make(map[string]Source, len(srcs))
+	contents := make(map[string][]byte, len(srcs))
+	hashes := make(map[string]string, len(srcs))
+	for _, s := range srcs {
+		data, err := fs.ReadFile(ws.FS, s.LocalPath)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.LocalPath, unwrapPathError(err))
+		}
+		byImport[s.ImportPath] = s
+		contents[s.ImportPath] = data
+		sum := sha256.Sum256(data)
+		hashes[s.ImportPath] = hex.EncodeToString(sum[:])
+	}
+	c := &compileCache{dir: "", hashes: hashes, contents: contents}
+	if cache != nil {
+		c.dir = cache.Dir
+	}
+	files := map[string]*EncodedFile{}
+	var dirty []string
+	for _, s := range srcs {
+		if f := c.load(s.ImportPath); f != nil {
+			f.LocalPath = s.LocalPath
+			files[s.ImportPath] = f
+			continue
+		}
+		dirty = append(dirty, s.ImportPath)
+	}
+	if len(dirty) > 0 {
+		known := func(name string) *descriptorpb.FileDescriptorProto {
+			f, ok := files[name]
+			if !ok {
+				return nil
+			}
+			return c.decode(f)
+		}
+		linked, findings := compileSources(ctx, dirty, byImport, contents, false, known)
+		if len(findings) > 0 {
+			return nil, diag.NewSet(findings...)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fresh, err := encodeAll(linked)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fresh {
+			f.LocalPath = byImport[f.Name].LocalPath
+			files[f.Name] = f
+		}
+		c.storeAll(fresh)
+	}
+	return order(files)
+}
+
+// order lays the files out in dependency order, adding the well-known
+// types they import.
+func order(files map[string]*EncodedFile) (*Encoded, error) {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	out := &Encoded{Files: make([]EncodedFile, 0, len(files)+8)}
+	seen := map[string]bool{}
+	var visit func(name string) error
+	visit = func(name string) error {
+		if seen[name] {
+			return nil
+		}
+		seen[name] = true
+		f, ok := files[name]
+		if !ok {
+			wkt, err := standardFile(name)
+			if err != nil {
+				return err
+			}
+			f = wkt
+		}
+		for _, d := range f.Deps {
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		out.Files = append(out.Files, *f)
+		return nil
+	}
+	for _, n := range names {
+		if err := visit(n); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+var (
+	stdMu    sync.Mutex
+	stdFiles = map[string]*EncodedFile{}
+)
+
+// standardFile encodes a file that protocompile provides as a standard
+// import (a well-known type), from the Go protobuf registry.
+func standardFile(name string) (*EncodedFile, error) {
+	stdMu.Lock()
+	defer stdMu.Unlock()
+	if f, ok := stdFiles[name]; ok {
+		return f, nil
+	}
+	desc, err := protoregistry.GlobalFiles.FindFileByPath(name)
+	if err != nil {
+		return nil, fmt.Errorf("import %q: not in the workspace nor a well-known type", name)
+	}
+	f, err := encodeFile(protodesc.ToFileDescriptorProto(desc))
+	if err != nil {
+		return nil, err
+	}
+	stdFiles[name] = f
+	return f, nil
+}
+
+func encodeFile(fdp *descriptorpb.FileDescriptorProto) (*EncodedFile, error) {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(fdp)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", fdp.GetName(), err)
+	}
+	syntax := fdp.GetSyntax()
+	if syntax == "" {
+		syntax = "proto2"
+	}
+	return &EncodedFile{
+		Name: fdp.GetName(), Package: fdp.GetPackage(), Syntax: syntax,
+		GoPackage: fdp.GetOptions().GetGoPackage(), Deps: fdp.GetDependency(), Bytes: b,
+	}, nil
+}
+
+// encodeAll encodes the compiled files on every core.
+func encodeAll(linked linker.Files) ([]*EncodedFile, error) {
+	out := make([]*EncodedFile, len(linked))
+	errs := make([]error, len(linked))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				var fdp *descriptorpb.FileDescriptorProto
+				if r, ok := linked[i].(linker.Result); ok {
+					fdp = r.FileDescriptorProto()
+				} else {
+					fdp = protodesc.ToFileDescriptorProto(linked[i])
+				}
+				out[i], errs[i] = encodeFile(fdp)
+			}
+		}()
+	}
+	for i := range linked {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// compileCache reads and writes entries. The key of a file is the hash of
+// its content and of the keys of its imports, so it is known before
+// compiling only when the imports of every file in its closure are
+// known: the imports of a content hash are recorded beside the entries.
+type compileCache struct {
+	dir      string
+	hashes   map[string]string
+	contents map[string][]byte
+
+	keys     map[string]string
+	visiting map[string]bool
+	// memDeps are imports learnt by compiling, before they reach the disk.
+	memDeps map[string][]string
+	mu       sync.Mutex
+	decoded  map[string]*descriptorpb.FileDescriptorProto
+}
+
+func (c *compileCache) depsPath(hash string) string {
+	return filepath.Join(c.dir, "deps", hash[:2], hash)
+}
+
+func (c *compileCache) entryPath(key string) string {
+	return filepath.Join(c.dir, "files", key[:2], key)
+}
+
+// key returns the cache key of a file, or "" when it cannot be known
+// before compiling.
+func (c *compileCache) key(name string) string {
+	if c.keys == nil {
+		c.keys, c.visiting = map[string]string{}, map[string]bool{}
+	}
+	if k, ok := c.keys[name]; ok {
+		return k
+	}
+	if c.visiting[name] {
+		return "" // an import cycle: let the compiler report it
+	}
+	c.visiting[name] = true
+	defer delete(c.visiting, name)
+	k := ""
+	if hash, ok := c.hashes[name]; !ok {
+		if _, err := protoregistry.GlobalFiles.FindFileByPath(name); err == nil {
+			k = "std:" + name
+		}
+	} else if deps, ok := c.importsOf(name, hash); ok {
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", cacheVersion, name, hash)
+		complete := true
+		for _, d := range deps {
+			dk := c.key(d)
+			if dk == "" {
+				complete = false
+				break
+			}
+			fmt.Fprintf(h, "%s\x00%s\x00", d, dk)
+		}
+		if complete {
+			k = hex.EncodeToString(h.Sum(nil))
+		}
+	}
+	c.keys[name] = k
+	return k
+}
+
+func (c *compileCache) importsOf(name, hash string) ([]string, bool) {
+	if deps, ok := c.memDeps[name]; ok {
+		return deps, true
+	}
+	if c.dir == "" {
+		return nil, false
+	}
+	data, err := os.ReadFile(c.depsPath(hash))
+	if err != nil {
+		return nil, false
+	}
+	var deps []string
+	if json.Unmarshal(data, &deps) != nil {
+		return nil, false
+	}
+	return deps, true
+}
+
+func (c *compileCache) load(name string) *EncodedFile {
+	if c.dir == "" {
+		return nil
+	}
+	k := c.key(name)
+	if k == "" || strings.HasPrefix(k, "std:") {
+		return nil
+	}
+	data, err := os.ReadFile(c.entryPath(k))
+	if err != nil || len(data) < 4 {
+		return nil
+	}
+	n := binary.LittleEndian.Uint32(data)
+	if uint64(n)+4 > uint64(len(data)) {
+		return nil
+	}
+	var m entryMeta
+	if json.Unmarshal(data[4:4+n], &m) != nil || m.Name != name {
+		return nil
+	}
+	return &EncodedFile{Name: m.Name, Package: m.Package, Syntax: m.Syntax, GoPackage: m.GoPackage, Deps: m.Deps, Bytes: data[4+n:]}
+}
+
+// decode returns the descriptor proto of a cached file, for the compiler
+// to link files that import it.
+func (c *compileCache) decode(f *EncodedFile) *descriptorpb.FileDescriptorProto {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.decoded == nil {
+		c.decoded = map[string]*descriptorpb.FileDescriptorProto{}
+	}
+	if fdp, ok := c.decoded[f.Name]; ok {
+		return fdp
+	}
+	fdp := &descriptorpb.FileDescriptorProto{}
+	if err := proto.Unmarshal(f.Bytes, fdp); err != nil {
+		return nil
+	}
+	c.decoded[f.Name] = fdp
+	return fdp
+}
+
+// storeAll records freshly compiled files. Failing to write only makes
+// the next run slower.
+func (c *compileCache) storeAll(fresh []*EncodedFile) {
+	if c.dir == "" {
+		return
+	}
+	if c.memDeps == nil {
+		c.memDeps = map[string][]string{}
+	}
+	for _, f := range fresh {
+		c.memDeps[f.Name] = f.Deps
+	}
+	c.keys = nil // imports just became known: recompute keys
+	var wg sync.WaitGroup
+	next := make(chan *EncodedFile)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range next {
+				c.store(f)
+			}
+		}()
+	}
+	for _, f := range fresh {
+		_ = c.key(f.Name) // fill the memo before the workers read it
+	}
+	for _, f := range fresh {
+		next <- f
+	}
+	close(next)
+	wg.Wait()
+}
+
+func (c *compileCache) store(f *EncodedFile) {
+	deps, err := json.Marshal(f.Deps)
+	if err != nil {
+		return
+	}
+	if err := writeFileAtomic(c.depsPath(c.hashes[f.Name]), deps); err != nil {
+		return
+	}
+	k := c.keys[f.Name]
+	if k == "" {
+		return
+	}
+	meta, err := json.Marshal(entryMeta{Name: f.Name, Package: f.Package, Syntax: f.Syntax, GoPackage: f.GoPackage, Deps: f.Deps})
+	if err != nil {
+		return
+	}
+	buf := make([]byte, 4, 4+len(meta)+len(f.Bytes))
+	binary.LittleEndian.PutUint32(buf, uint32(len(meta)))
+	buf = append(append(buf, meta...), f.Bytes...)
+	_ = writeFileAtomic(c.entryPath(k), buf)
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
