@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Toolchain installs the lock's pins into the cache and hands out verified
@@ -126,10 +127,17 @@ func (t *Toolchain) GoPlugin(ctx context.Context, name string) (string, error) {
 	dir := t.goDir(pin)
 	bin, err := t.verifyGo(pin, dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := t.installGo(ctx, pin, dir); err != nil {
-			return "", err
+		unlock, lerr := t.lockInstalls()
+		if lerr != nil {
+			return "", lerr
 		}
-		bin, err = t.verifyGo(pin, dir)
+		// Another process may have installed it while we waited.
+		if bin, err = t.verifyGo(pin, dir); errors.Is(err, fs.ErrNotExist) {
+			if err = t.installGo(ctx, pin, dir); err == nil {
+				bin, err = t.verifyGo(pin, dir)
+			}
+		}
+		unlock()
 	}
 	if err != nil {
 		return "", err
@@ -247,6 +255,27 @@ func publishDir(tmp, dir string) error {
 	return nil
 }
 
+// lockInstalls takes an exclusive lock on the cache's tools directory, so
+// that concurrent protoctl processes install each pin once.
+func (t *Toolchain) lockInstalls() (func(), error) {
+	dir := filepath.Join(t.Dir, "tools")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, ".install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
 // PythonEnv is the pinned, verified Python generator environment.
 type PythonEnv struct {
 	// Python is the environment's interpreter.
@@ -291,10 +320,16 @@ func (t *Toolchain) Python(ctx context.Context) (*PythonEnv, error) {
 	}
 	env, err := t.verifyPython(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := t.installPython(ctx, dir, ver); err != nil {
-			return nil, err
+		unlock, lerr := t.lockInstalls()
+		if lerr != nil {
+			return nil, lerr
 		}
-		env, err = t.verifyPython(dir)
+		if env, err = t.verifyPython(dir); errors.Is(err, fs.ErrNotExist) {
+			if err = t.installPython(ctx, dir, ver); err == nil {
+				env, err = t.verifyPython(dir)
+			}
+		}
+		unlock()
 	}
 	if err != nil {
 		return nil, err

@@ -90,9 +90,7 @@ func compileSources(ctx context.Context, files []string, byImport map[string]Sou
 			Type:        "COMPILE",
 			Message:     err.Unwrap().Error(),
 		}
-		if s, ok := byImport[pos.Filename]; ok {
-			f.Path = s.LocalPath
-		}
+		f.Path = localOf(byImport, pos.Filename)
 		findings = append(findings, f)
 		return nil // keep going: report every error
 	}
@@ -120,14 +118,18 @@ func compileSources(ctx context.Context, files []string, byImport map[string]Sou
 	}
 	linked, err := c.Compile(ctx, files...)
 	if err != nil && len(findings) == 0 {
-		// Not reported through the reporter: a panic, a cancelled context,
-		// a file that could not be found at all.
-		msg := err.Error()
+		// Not reported through the reporter: an import that cannot be
+		// found, a panic, a cancelled context.
+		var ewp reporter.ErrorWithPos
 		var pe protocompile.PanicError
-		if errors.As(err, &pe) {
-			msg = fmt.Sprintf("%s: internal compiler error: %v", pe.File, pe.Value)
+		switch {
+		case errors.As(err, &ewp):
+			_ = report(ewp)
+		case errors.As(err, &pe):
+			findings = append(findings, diag.Finding{Path: localOf(byImport, pe.File), Type: "COMPILE", Message: fmt.Sprintf("internal compiler error: %v", pe.Value)})
+		default:
+			findings = append(findings, diag.Finding{Type: "COMPILE", Message: err.Error()})
 		}
-		findings = append(findings, diag.Finding{Type: "COMPILE", Message: msg})
 	}
 	return linked, findings
 }
@@ -166,4 +168,11 @@ func newImage(files linker.Files, srcs []Source) (*Image, error) {
 		}
 	}
 	return img, nil
+}
+
+func localOf(byImport map[string]Source, name string) string {
+	if s, ok := byImport[name]; ok {
+		return s.LocalPath
+	}
+	return name
 }

@@ -49,6 +49,11 @@ type EncodedFile struct {
 	Deps []string
 	// Bytes is the FileDescriptorProto, deterministically encoded.
 	Bytes []byte
+	// symbols are the fully qualified names the file declares at package
+	// scope or below (messages, enums, enum values, services,
+	// extensions), to find conflicts between files that do not import
+	// each other without compiling them together.
+	symbols []string
 }
 
 // Target reports whether the file belongs to the workspace.
@@ -66,7 +71,7 @@ type Cache struct {
 
 // cacheVersion changes whenever what an entry holds could change for the
 // same input (the compiler, the entry format).
-const cacheVersion = "protoctl-compile-v1 protocompile-v0.14.1"
+const cacheVersion = "protoctl-compile-v2 protocompile-v0.14.1"
 
 type entryMeta struct {
 	Name      string   `json:"name"`
@@ -74,6 +79,7 @@ type entryMeta struct {
 	Syntax    string   `json:"syntax"`
 	GoPackage string   `json:"go_package,omitempty"`
 	Deps      []string `json:"deps"`
+	Symbols   []string `json:"symbols"`
 }
 
 // CompileEncoded compiles the workspace like Compile and returns it
@@ -124,6 +130,20 @@ func CompileEncoded(ctx context.Context, ws Workspace, cache *Cache) (*Encoded, 
 			return c.decode(f)
 		}
 		linked, findings := compileSources(ctx, dirty, byImport, contents, false, known)
+		if len(findings) == 0 && len(dirty) < len(srcs) {
+			fresh, err := encodeAll(linked)
+			if err != nil {
+				return nil, err
+			}
+			if conflict(files, fresh) {
+				// Files that do not import each other were not compiled
+				// together: compile everything from source, so the
+				// compiler reports the conflict where it is.
+				files = map[string]*EncodedFile{}
+				dirty = names(srcs)
+				linked, findings = compileSources(ctx, dirty, byImport, contents, false, nil)
+			}
+		}
 		if len(findings) > 0 {
 			return nil, diag.NewSet(findings...)
 		}
@@ -220,7 +240,94 @@ func encodeFile(fdp *descriptorpb.FileDescriptorProto) (*EncodedFile, error) {
 	return &EncodedFile{
 		Name: fdp.GetName(), Package: fdp.GetPackage(), Syntax: syntax,
 		GoPackage: fdp.GetOptions().GetGoPackage(), Deps: fdp.GetDependency(), Bytes: b,
+		symbols: declared(fdp),
 	}, nil
+}
+
+// declared lists the fully qualified names a file declares.
+func declared(fdp *descriptorpb.FileDescriptorProto) []string {
+	var out []string
+	prefix := fdp.GetPackage()
+	join := func(scope, name string) string {
+		if scope == "" {
+			return name
+		}
+		return scope + "." + name
+	}
+	enums := func(scope string, es []*descriptorpb.EnumDescriptorProto) {
+		for _, e := range es {
+			out = append(out, join(scope, e.GetName()))
+			for _, v := range e.GetValue() {
+				// Enum values are scoped like their enum's siblings.
+				out = append(out, join(scope, v.GetName()))
+			}
+		}
+	}
+	var messages func(scope string, ms []*descriptorpb.DescriptorProto)
+	messages = func(scope string, ms []*descriptorpb.DescriptorProto) {
+		for _, m := range ms {
+			full := join(scope, m.GetName())
+			out = append(out, full)
+			for _, f := range m.GetField() {
+				out = append(out, join(full, f.GetName()))
+			}
+			for _, x := range m.GetExtension() {
+				out = append(out, join(full, x.GetName()))
+			}
+			for _, o := range m.GetOneofDecl() {
+				out = append(out, join(full, o.GetName()))
+			}
+			enums(full, m.GetEnumType())
+			messages(full, m.GetNestedType())
+		}
+	}
+	messages(prefix, fdp.GetMessageType())
+	enums(prefix, fdp.GetEnumType())
+	for _, x := range fdp.GetExtension() {
+		out = append(out, join(prefix, x.GetName()))
+	}
+	for _, svc := range fdp.GetService() {
+		full := join(prefix, svc.GetName())
+		out = append(out, full)
+		for _, m := range svc.GetMethod() {
+			out = append(out, join(full, m.GetName()))
+		}
+	}
+	return out
+}
+
+// conflict reports whether a freshly compiled file declares a name that
+// another file of the workspace declares too, or that is a package.
+func conflict(clean map[string]*EncodedFile, fresh []*EncodedFile) bool {
+	owner := map[string]string{}
+	packages := map[string]bool{}
+	all := make([]*EncodedFile, 0, len(clean)+len(fresh))
+	for _, f := range clean {
+		all = append(all, f)
+	}
+	all = append(all, fresh...)
+	for _, f := range all {
+		for p := f.Package; p != ""; {
+			packages[p] = true
+			i := strings.LastIndexByte(p, '.')
+			if i < 0 {
+				break
+			}
+			p = p[:i]
+		}
+	}
+	for _, f := range all {
+		for _, s := range f.symbols {
+			if prev, ok := owner[s]; ok && prev != f.Name {
+				return true
+			}
+			if packages[s] {
+				return true
+			}
+			owner[s] = f.Name
+		}
+	}
+	return false
 }
 
 // encodeAll encodes the compiled files on every core.
@@ -354,7 +461,7 @@ func (c *compileCache) load(name string) *EncodedFile {
 	if json.Unmarshal(data[4:4+n], &m) != nil || m.Name != name {
 		return nil
 	}
-	return &EncodedFile{Name: m.Name, Package: m.Package, Syntax: m.Syntax, GoPackage: m.GoPackage, Deps: m.Deps, Bytes: data[4+n:]}
+	return &EncodedFile{Name: m.Name, Package: m.Package, Syntax: m.Syntax, GoPackage: m.GoPackage, Deps: m.Deps, Bytes: data[4+n:], symbols: m.Symbols}
 }
 
 // decode returns the descriptor proto of a cached file, for the compiler
@@ -422,7 +529,7 @@ func (c *compileCache) store(f *EncodedFile) {
 	if k == "" {
 		return
 	}
-	meta, err := json.Marshal(entryMeta{Name: f.Name, Package: f.Package, Syntax: f.Syntax, GoPackage: f.GoPackage, Deps: f.Deps})
+	meta, err := json.Marshal(entryMeta{Name: f.Name, Package: f.Package, Syntax: f.Syntax, GoPackage: f.GoPackage, Deps: f.Deps, Symbols: f.symbols})
 	if err != nil {
 		return
 	}
