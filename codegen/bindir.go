@@ -44,6 +44,10 @@ func (t *Toolchain) BinDir(ctx context.Context) (string, error) {
 		files["protoc"] = "#!/bin/sh\nexec " + shellQuote(env.Python) + " -c " + shellQuote(protocMain) + " \"$@\"\n"
 		files[GRPCPythonPlugin] = "#!" + env.Python + "\n" + grpcPythonShim
 		names = append(names, "protoc", GRPCPythonPlugin)
+		for _, p := range t.Lock.Python.Plugins {
+			files[p] = "#!/bin/sh\nexec " + shellQuote(filepath.Join(filepath.Dir(env.Python), p)) + " \"$@\"\n"
+			names = append(names, p)
+		}
 	}
 	sort.Strings(names)
 	for _, n := range names {

@@ -91,6 +91,7 @@ func (c *Config) validate(lock *Lock) error {
 			p.Local, p.Builtin = "", "grpc_python"
 		}
 		switch {
+		case p.Local != "" && lock.HasPythonPlugin(p.Local):
 		case p.Local != "":
 			if _, ok := lock.GoPlugin(p.Local); !ok {
 				return fmt.Errorf("%s: unknown plugin %q: it is not pinned in %s, and protoctl never runs an unpinned plugin from PATH (pin it with `protoctl toolchain upgrade --go %s=<package>@<version>`)", where, p.Local, LockFileName, p.Local)
@@ -152,5 +153,5 @@ func under(p, dir string) bool {
 // that file and its imports, so that several directories can share one
 // invocation without changing a byte of output.
 func (p Plugin) mergeable() bool {
-	return p.Builtin != "" || slices.Contains([]string{"protoc-gen-go", "protoc-gen-go-grpc"}, p.Local)
+	return p.Builtin != "" || slices.Contains([]string{"protoc-gen-go", "protoc-gen-go-grpc", "protoc-gen-mypy", "protoc-gen-mypy_grpc"}, p.Local)
 }

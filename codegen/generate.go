@@ -120,8 +120,7 @@ func Generate(ctx context.Context, cfg Config, tc *Toolchain, opts Options) (*Re
 
 // toolID identifies the exact generator a plugin runs, for cache keys.
 func (g *generator) toolID(p Plugin) string {
-	if p.Local != "" {
-		pin, _ := g.tc.Lock.GoPlugin(p.Local)
+	if pin, ok := g.tc.Lock.GoPlugin(p.Local); ok {
 		return pin.Package + "@" + pin.Version + " " + pin.Sum
 	}
 	return "python " + g.tc.Lock.Python.digest()

@@ -50,6 +50,10 @@ type PyPins struct {
 	// Builtins are the generator names the pinned protoc answers to, as
 	// buf.gen.yaml's `protoc_builtin` names them.
 	Builtins []string `yaml:"builtins"`
+	// Plugins are protoc plugins the pinned packages install as console
+	// scripts (mypy-protobuf's protoc-gen-mypy_grpc), run from the pinned
+	// environment as buf.gen.yaml's `local` names them.
+	Plugins []string `yaml:"plugins,omitempty"`
 	// Packages are installed with pip --require-hashes --no-deps.
 	Packages []PyPackage `yaml:"packages"`
 }
@@ -144,6 +148,14 @@ func ParseLock(path string, data []byte) (*Lock, error) {
 		if !names["grpcio-tools"] {
 			return nil, &LockError{Path: path, Msg: "python: grpcio-tools is not pinned (it provides the Python generators)"}
 		}
+		for _, p := range py.Plugins {
+			if !strings.HasPrefix(p, "protoc-gen-") || !nameRE.MatchString(p) {
+				return nil, &LockError{Path: path, Msg: fmt.Sprintf("python: plugin %q is not a protoc-gen-* name", p)}
+			}
+			if _, dup := l.GoPlugin(p); dup {
+				return nil, &LockError{Path: path, Msg: fmt.Sprintf("plugin %q is pinned as a Go plugin and as a Python plugin", p)}
+			}
+		}
 		for _, b := range py.Builtins {
 			if !slices.Contains(knownBuiltins, b) {
 				return nil, &LockError{Path: path, Msg: fmt.Sprintf("python: unknown builtin %q (known: %s)", b, strings.Join(knownBuiltins, ", "))}
@@ -195,6 +207,12 @@ func (l *Lock) GoPlugin(name string) (GoPlugin, bool) {
 // protoc builtin.
 func (l *Lock) HasBuiltin(name string) bool {
 	return l.Python != nil && slices.Contains(l.Python.Builtins, name)
+}
+
+// HasPythonPlugin reports whether the pinned Python environment provides
+// the named protoc plugin.
+func (l *Lock) HasPythonPlugin(name string) bool {
+	return l.Python != nil && slices.Contains(l.Python.Plugins, name)
 }
 
 // pythonDigest identifies the pinned Python environment.

@@ -122,7 +122,7 @@ func runCommand(ctx context.Context, timeout time.Duration, stdin []byte, dir st
 
 func (g *generator) runLocal(ctx context.Context, j *job) ([]genFile, error) {
 	p := g.cfg.Plugins[j.plugins[0]]
-	bin, err := g.tc.GoPlugin(ctx, p.Local)
+	bin, err := g.tc.PluginPath(ctx, p.Local)
 	if err != nil {
 		return nil, err
 	}

@@ -490,6 +490,24 @@ func writeJSON(path string, v any) error {
 	return os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
+// PluginPath returns the verified executable of a pinned local plugin: a
+// Go plugin's binary, or a console script of the pinned Python
+// environment.
+func (t *Toolchain) PluginPath(ctx context.Context, name string) (string, error) {
+	if _, ok := t.Lock.GoPlugin(name); !ok && t.Lock.HasPythonPlugin(name) {
+		env, err := t.Python(ctx)
+		if err != nil {
+			return "", err
+		}
+		p := filepath.Join(filepath.Dir(env.Python), name)
+		if _, err := os.Stat(p); err != nil {
+			return "", &ToolchainError{Tool: name, Msg: "the pinned Python environment has no " + name + " script", Fix: "protoctl toolchain install --force"}
+		}
+		return p, nil
+	}
+	return t.GoPlugin(ctx, name)
+}
+
 // ToolStatus is one line of `protoctl toolchain list`.
 type ToolStatus struct {
 	Name, Kind, Version, State string

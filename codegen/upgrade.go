@@ -19,17 +19,25 @@ var DefaultGoPlugins = []string{
 	"protoc-gen-go-grpc=google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2",
 }
 
-// DefaultPython is the grpcio-tools release pinned when the lock has none.
-const DefaultPython = "grpcio-tools==1.85.1"
+// DefaultPython is what the generator environment pins when the lock has
+// none: grpcio-tools (protoc with the python, pyi and grpc_python
+// generators) and mypy-protobuf (typed stubs for the gRPC modules).
+var DefaultPython = []string{"grpcio-tools==1.85.1", "mypy-protobuf==5.1.0"}
+
+// pythonPlugins are the protoc plugins known packages install as scripts.
+var pythonPlugins = map[string][]string{
+	"mypy-protobuf": {"protoc-gen-mypy", "protoc-gen-mypy_grpc"},
+}
 
 // Upgrade describes how to move the pins.
 type Upgrade struct {
 	// Go lists name=package@version entries to pin (version may be
 	// "latest"); plugins already pinned and not listed keep their pin.
 	Go []string
-	// Python is "grpcio-tools==X" (or "grpcio-tools" for the latest); its
-	// dependencies are resolved by pip and pinned exactly.
-	Python string
+	// Python lists requirement specs ("grpcio-tools==X", "mypy-protobuf")
+	// for the generator environment; they are resolved together by pip and
+	// every resulting package is pinned exactly. It must name grpcio-tools.
+	Python []string
 	// PyPI is the simple index used for file hashes (default
 	// https://pypi.org/simple, or $PROTOCTL_PYPI_URL).
 	PyPI string
@@ -60,10 +68,10 @@ func (t *Toolchain) UpgradeLock(ctx context.Context, cur *Lock, u Upgrade) (*Loc
 	}
 	slices.SortFunc(next.Go, func(a, b GoPlugin) int { return strings.Compare(a.Name, b.Name) })
 	pySpec := u.Python
-	if pySpec == "" && next.Python == nil {
+	if len(pySpec) == 0 && next.Python == nil {
 		pySpec = DefaultPython
 	}
-	if pySpec != "" {
+	if len(pySpec) > 0 {
 		py, err := t.resolvePython(ctx, pySpec, u.PyPI)
 		if err != nil {
 			return nil, err
@@ -121,7 +129,7 @@ func (t *Toolchain) resolveGo(ctx context.Context, spec string) (GoPlugin, error
 // (without installing anything) and records, for each, the sha256 of every
 // file the index publishes for that version, so the lock installs on any
 // platform the release supports.
-func (t *Toolchain) resolvePython(ctx context.Context, spec, index string) (*PyPins, error) {
+func (t *Toolchain) resolvePython(ctx context.Context, specs []string, index string) (*PyPins, error) {
 	tmp, err := os.MkdirTemp("", "protoctl-resolve-")
 	if err != nil {
 		return nil, err
@@ -132,9 +140,9 @@ func (t *Toolchain) resolvePython(ctx context.Context, spec, index string) (*PyP
 		return nil, fmt.Errorf("python: create virtualenv: %v", err)
 	}
 	report := filepath.Join(tmp, "report.json")
-	if _, err := t.run(ctx, append(os.Environ(), "PIP_DISABLE_PIP_VERSION_CHECK=1"), "", filepath.Join(venv, "bin", "python"), "-m", "pip", "install",
-		"--quiet", "--dry-run", "--ignore-installed", "--only-binary=:all:", "--report", report, spec); err != nil {
-		return nil, fmt.Errorf("python: resolve %s: %v", spec, err)
+	args := append([]string{"-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed", "--only-binary=:all:", "--report", report}, specs...)
+	if _, err := t.run(ctx, append(os.Environ(), "PIP_DISABLE_PIP_VERSION_CHECK=1"), "", filepath.Join(venv, "bin", "python"), args...); err != nil {
+		return nil, fmt.Errorf("python: resolve %s: %v", strings.Join(specs, " "), err)
 	}
 	data, err := os.ReadFile(report)
 	if err != nil {
@@ -160,8 +168,11 @@ func (t *Toolchain) resolvePython(ctx context.Context, spec, index string) (*PyP
 		if err != nil {
 			return nil, err
 		}
-		py.Packages = append(py.Packages, PyPackage{Name: normalizePyName(inst.Metadata.Name), Version: inst.Metadata.Version, Hashes: hashes})
+		name := normalizePyName(inst.Metadata.Name)
+		py.Packages = append(py.Packages, PyPackage{Name: name, Version: inst.Metadata.Version, Hashes: hashes})
+		py.Plugins = append(py.Plugins, pythonPlugins[name]...)
 	}
+	slices.Sort(py.Plugins)
 	slices.SortFunc(py.Packages, func(a, b PyPackage) int { return strings.Compare(a.Name, b.Name) })
 	return py, nil
 }

@@ -98,7 +98,7 @@ func newInstall() *cobra.Command {
 
 func newUpgrade() *cobra.Command {
 	var goSpecs []string
-	var python string
+	var python []string
 	cmd := &cobra.Command{
 		Use:   "upgrade",
 		Short: "Move the pins and rewrite protoctl.lock",
@@ -106,7 +106,7 @@ func newUpgrade() *cobra.Command {
 			"the Go checksum database; sha256 of every published file of each Python package) and\n" +
 			"rewrites protoctl.lock. Without flags on a repo without a lock, pins protoctl's defaults.",
 		Example: "  protoctl toolchain upgrade --go protoc-gen-go=google.golang.org/protobuf/cmd/protoc-gen-go@latest\n" +
-			"  protoctl toolchain upgrade --python grpcio-tools==1.85.1",
+			"  protoctl toolchain upgrade --python grpcio-tools==1.85.1 --python mypy-protobuf==5.1.0",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			root, err := workspace.Root(".")
@@ -150,7 +150,7 @@ func newUpgrade() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVar(&goSpecs, flagGo, nil, "pin a Go plugin: name=package@version (version may be latest); repeatable")
-	cmd.Flags().StringVar(&python, flagPython, "", "pin the Python generators: grpcio-tools==VERSION")
+	cmd.Flags().StringArrayVar(&python, flagPython, nil, "pin the Python generator environment: requirement specs resolved together (grpcio-tools==VERSION, mypy-protobuf==VERSION); repeatable")
 	return cmd
 }
 
