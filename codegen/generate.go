@@ -66,6 +66,9 @@ func Generate(ctx context.Context, cfg Config, tc *Toolchain, opts Options) (*Re
 	if err := cfg.validate(tc.Lock); err != nil {
 		return nil, err
 	}
+	if opts.Log != nil {
+		opts.Log = &syncWriter{w: opts.Log}
+	}
 	st := newStateStore(tc.Dir, opts.Root)
 	prev := st.load()
 	if opts.InputDigest != "" && !opts.NoCache && prev.upToDate(opts.Root, opts.InputDigest) {
@@ -258,4 +261,16 @@ func InputDigest(parts map[string][]byte) string {
 		h.Write(parts[k])
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// syncWriter serializes writes from the workers to one log.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -1,0 +1,136 @@
+package breaking
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/protoctl/protoctl/compile"
+	"github.com/protoctl/protoctl/diag"
+	"github.com/protoctl/protoctl/input"
+)
+
+// fakeChecker explains every finding with fixed lines, so the layout of
+// --explain is tested apart from compat's wording.
+type fakeChecker struct{}
+
+func (fakeChecker) Rules() []rule { return nil }
+func (fakeChecker) Check(context.Context, *compile.Image, *compile.Image, input.Breaking) (diag.Set, []string, error) {
+	return nil, nil, nil
+}
+func (fakeChecker) Summarize(*compile.Image, *compile.Image) ([]byte, error) { return nil, nil }
+func (fakeChecker) Explain(f diag.Finding) explanation {
+	e := explanation{
+		breaks: []impact{{"Go", "code breaks"}, {"wire", strings.ToLower(f.Type)}},
+		safe:   []string{"Python", "JSON"},
+	}
+	if f.Type == "FIELD_SAME_ONEOF" {
+		e.safe = []string{"JSON"}
+		e.breaks = append(e.breaks, impact{"Python", "oneof"})
+	}
+	return e
+}
+
+func TestPrintExplained(t *testing.T) {
+	t.Parallel()
+	at := func(rule string, line, col int) diag.Finding {
+		return diag.Finding{Path: "a.proto", StartLine: line, StartColumn: col, EndLine: line, EndColumn: col + 4, Type: rule, Message: rule + " message"}
+	}
+	set := diag.NewSet(
+		diag.Finding{Type: "FILE_NO_DELETE", Message: "file gone"},
+		at("FIELD_SAME_ONEOF", 8, 5),
+		at("FIELD_SAME_CARDINALITY", 8, 5),
+		at("FIELD_SAME_TYPE", 8, 9),
+	)
+	var b bytes.Buffer
+	if err := printExplained(&b, fakeChecker{}, set); err != nil {
+		t.Fatal(err)
+	}
+	want := `file gone
+    FILE_NO_DELETE
+    wire: file_no_delete
+    Go: code breaks
+    unaffected: JSON, Python
+a.proto:8:5:FIELD_SAME_CARDINALITY message
+a.proto:8:5:FIELD_SAME_ONEOF message
+    one change, reported by FIELD_SAME_CARDINALITY and FIELD_SAME_ONEOF
+    wire: field_same_cardinality
+    wire: field_same_oneof
+    Go: code breaks
+    Python: oneof
+    unaffected: JSON
+a.proto:8:9:FIELD_SAME_TYPE message
+    FIELD_SAME_TYPE
+    wire: field_same_type
+    Go: code breaks
+    unaffected: JSON, Python
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+}
+
+func TestConfigGroups(t *testing.T) {
+	t.Parallel()
+	wire := input.Breaking{Use: []string{"WIRE"}}
+	file := input.Breaking{Use: []string{"FILE"}}
+	r := &input.Resolved{Config: &input.Config{Modules: []input.Module{
+		{Path: "a", Breaking: file},
+		{Path: "b", Breaking: wire},
+		{Path: "c", Breaking: file},
+	}}}
+	groups := configGroups(r)
+	if len(groups) != 2 {
+		t.Fatalf("%d groups, want 2", len(groups))
+	}
+	tests := []struct {
+		path string
+		want [2]bool
+	}{
+		{path: "a/x.proto", want: [2]bool{true, false}},
+		{path: "c/x.proto", want: [2]bool{true, false}},
+		{path: "b/x.proto", want: [2]bool{false, true}},
+		{path: "bb/x.proto", want: [2]bool{true, false}}, // in no module: the first group
+		{path: "", want: [2]bool{true, false}},
+	}
+	for _, tt := range tests {
+		got := [2]bool{groups[0].owns(tt.path), groups[1].owns(tt.path)}
+		if got != tt.want {
+			t.Errorf("owns(%q) = %v, want %v", tt.path, got, tt.want)
+		}
+	}
+	if diff := cmp.Diff(wire, groups[1].breaking); diff != "" {
+		t.Errorf("second group config (-want +got):\n%s", diff)
+	}
+	one := configGroups(&input.Resolved{Config: &input.Config{Modules: []input.Module{{Path: "a", Breaking: wire}, {Path: "b", Breaking: wire}}}})
+	if len(one) != 1 || !one[0].owns("z/x.proto") {
+		t.Errorf("one shared config: groups %d, owns everything %v", len(one), len(one) == 1 && one[0].owns("z/x.proto"))
+	}
+}
+
+func TestSelected(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		paths, excludes []string
+		local, display  string
+		want            bool
+	}{
+		{local: "proto/a/x.proto", display: "proto/a/x.proto", want: true},
+		{paths: []string{"proto/a"}, local: "proto/a/x.proto", display: "proto/a/x.proto", want: true},
+		{paths: []string{"proto/a/"}, local: "proto/a/x.proto", display: "proto/a/x.proto", want: true},
+		{paths: []string{"proto/ab"}, local: "proto/a/x.proto", display: "proto/a/x.proto", want: false},
+		{paths: []string{"a"}, local: "proto/a/x.proto", display: "a/x.proto", want: true},
+		{excludes: []string{"proto/a/x.proto"}, local: "proto/a/x.proto", display: "proto/a/x.proto", want: false},
+		{paths: []string{"proto"}, excludes: []string{"proto/a"}, local: "proto/a/x.proto", display: "proto/a/x.proto", want: false},
+		{local: "", display: "", want: true},
+		{paths: []string{"proto"}, local: "", display: "", want: false},
+	}
+	for _, tt := range tests {
+		if got := selected(tt.paths, tt.excludes, tt.local, tt.display); got != tt.want {
+			t.Errorf("selected(%v, %v, %q, %q) = %v, want %v", tt.paths, tt.excludes, tt.local, tt.display, got, tt.want)
+		}
+	}
+}
