@@ -100,7 +100,7 @@ func ParseLock(path string, data []byte) (*Lock, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&l); err != nil {
-		return nil, &LockError{Path: path, Msg: "invalid lock file: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, &LockError{Path: path, Msg: "invalid lock file: " + yamlMessage(err)}
 	}
 	l.raw = data
 	if l.Version != "v1" {
@@ -163,6 +163,25 @@ func ParseLock(path string, data []byte) (*Lock, error) {
 		}
 	}
 	return &l, nil
+}
+
+var unknownFieldRE = regexp.MustCompile(`^line (\d+): field (\S+) not found in type \S+$`)
+
+// yamlMessage renders a YAML decoding error on one line, in the words of
+// a config file rather than of Go types.
+func yamlMessage(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		if m := unknownFieldRE.FindStringSubmatch(e); m != nil {
+			e = fmt.Sprintf("line %s: unknown key %q", m[1], m[2])
+		}
+		msgs[i] = e
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // knownBuiltins are the generators grpcio-tools' protoc has built in.
