@@ -80,3 +80,12 @@ def test_runtime_satisfies_computed_constraints() -> None:
         assert installed >= _version(low), f"{name} {installed} < {low}"
         if major_cap is not None:
             assert installed[0] < int(major_cap), f"{name} {installed} >= {major_cap}"
+
+
+def test_package_metadata_takes_the_computed_constraints() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((REQUIREMENTS.parent / "pyproject.toml").read_text())
+    assert "dependencies" in pyproject["project"]["dynamic"]
+    files = pyproject["tool"]["setuptools"]["dynamic"]["dependencies"]["file"]
+    assert files == [REQUIREMENTS.name]
