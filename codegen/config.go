@@ -47,10 +47,11 @@ type Config struct {
 	// Clean removes files under each plugin's out that the run did not
 	// generate.
 	Clean bool
-	// GoPackage returns the go_package managed mode assigns to a workspace
-	// file, or false to leave the file's own option. Nil disables managed
-	// mode.
-	GoPackage func(importPath, protoPackage string) (string, bool)
+	// Managed returns what managed mode changes in a workspace file: file
+	// options (an option whose value the file already has, or that the
+	// file's edition removed, is skipped) and field options. Nil disables
+	// managed mode.
+	Managed func(importPath, protoPackage string) ManagedFile
 	// PythonImportRoot, when set, is the directory (relative to the
 	// workspace root) that Python imports are resolved from. Python outputs
 	// under it get their imports of each other rewritten to include the

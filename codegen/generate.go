@@ -78,7 +78,7 @@ func Generate(ctx context.Context, cfg Config, tc *Toolchain, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	im, err := prepare(img, cfg.GoPackage)
+	im, err := prepare(img, cfg.Managed)
 	if err != nil {
 		return nil, err
 	}

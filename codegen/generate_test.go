@@ -25,8 +25,8 @@ func goPythonConfig() Config {
 			{Builtin: "pyi", Out: "py/pkg"},
 			{Builtin: "grpc_python", Out: "py/pkg"},
 		},
-		GoPackage: func(imp, _ string) (string, bool) {
-			return "example.com/gen/" + filepath.Dir(imp), true
+		Managed: func(imp, _ string) ManagedFile {
+			return ManagedFile{Options: []FileOption{{Number: 11, Value: "example.com/gen/" + filepath.Dir(imp)}}}
 		},
 		PythonImportRoot:   "py",
 		PythonRequirements: "py/requirements.txt",
@@ -254,7 +254,7 @@ func TestBadPluginsChangeNothing(t *testing.T) {
 			good := Config{Clean: true, Plugins: []Plugin{
 				{Local: "protoc-gen-test", Out: "out", Opt: []string{"ok"}},
 				{Local: "protoc-gen-go", Out: "gen", Opt: []string{"paths=source_relative"}},
-			}, GoPackage: goPythonConfig().GoPackage}
+			}, Managed: goPythonConfig().Managed}
 			mustGenerate(t, good, tc, root, Options{})
 			before := snapshot(t, root)
 			bad := good

@@ -2,7 +2,33 @@ package codegen
 
 import (
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
 )
+
+// ManagedFile is what managed mode changes in one workspace file.
+type ManagedFile struct {
+	// Options are the file options to set.
+	Options []FileOption
+	// JSType gives a field, by full name (package.Message.field, or an
+	// extension's full name), the google.protobuf.FieldOptions.JSType enum
+	// number to set, or false to leave it; nil leaves every field alone.
+	// It is applied to 64-bit integer fields only.
+	JSType func(field string) (int32, bool)
+}
+
+// apply returns the encoded FileDescriptorProto b with the changes made.
+// File options are appended without decoding the file (withFileOptions);
+// field options, which are rare, need the file decoded and encoded again.
+func (m ManagedFile) apply(b []byte) ([]byte, error) {
+	if m.JSType != nil {
+		var err error
+		if b, err = withJSType(b, m.JSType); err != nil {
+			return nil, err
+		}
+	}
+	return withFileOptions(b, m.Options), nil
+}
 
 // FileOption is a google.protobuf.FileOptions field that managed mode sets
 // on a workspace file before generation.
@@ -159,4 +185,63 @@ func readOptions(b []byte, opts []FileOption, cur []any) {
 		}
 		b = b[n:]
 	}
+}
+
+// withJSType sets the jstype option of the 64-bit integer fields of an
+// encoded FileDescriptorProto that jsType names, unless a field has that
+// value already (as buf does, an explicit JS_NORMAL is set on a field that
+// has no jstype).
+func withJSType(b []byte, jsType func(field string) (int32, bool)) ([]byte, error) {
+	var fd descriptorpb.FileDescriptorProto
+	if err := proto.Unmarshal(b, &fd); err != nil {
+		return nil, err
+	}
+	changed := false
+	visit := func(scope string, fields []*descriptorpb.FieldDescriptorProto) {
+		for _, f := range fields {
+			v, ok := jsType(scope + f.GetName())
+			if !ok || !is64BitInteger(f.GetType()) {
+				continue
+			}
+			if f.GetOptions() != nil && f.GetOptions().Jstype != nil && int32(f.GetOptions().GetJstype()) == v {
+				continue
+			}
+			if f.Options == nil {
+				f.Options = &descriptorpb.FieldOptions{}
+			}
+			f.Options.Jstype = descriptorpb.FieldOptions_JSType(v).Enum()
+			changed = true
+		}
+	}
+	var message func(scope string, m *descriptorpb.DescriptorProto)
+	message = func(scope string, m *descriptorpb.DescriptorProto) {
+		name := scope + m.GetName() + "."
+		visit(name, m.GetField())
+		visit(name, m.GetExtension())
+		for _, n := range m.GetNestedType() {
+			message(name, n)
+		}
+	}
+	pkg := ""
+	if fd.GetPackage() != "" {
+		pkg = fd.GetPackage() + "."
+	}
+	for _, m := range fd.GetMessageType() {
+		message(pkg, m)
+	}
+	visit(pkg, fd.GetExtension())
+	if !changed {
+		return b, nil
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(&fd)
+}
+
+func is64BitInteger(t descriptorpb.FieldDescriptorProto_Type) bool {
+	switch t {
+	case descriptorpb.FieldDescriptorProto_TYPE_INT64, descriptorpb.FieldDescriptorProto_TYPE_UINT64,
+		descriptorpb.FieldDescriptorProto_TYPE_SINT64, descriptorpb.FieldDescriptorProto_TYPE_FIXED64,
+		descriptorpb.FieldDescriptorProto_TYPE_SFIXED64:
+		return true
+	}
+	return false
 }

@@ -65,9 +65,9 @@ func TestWithFileOptions(t *testing.T) {
 			want: &descriptorpb.FileOptions{ObjcClassPrefix: proto.String("AXX")},
 		},
 		{
-			name: "edition 2026 files get no cc_enable_arenas",
-			file: &descriptorpb.FileDescriptorProto{Name: proto.String("a.proto"), Syntax: proto.String("editions"), Edition: descriptorpb.Edition_EDITION_2026.Enum()},
-			opts: []FileOption{{Number: 31, Value: false}},
+			name:      "edition 2026 files get no cc_enable_arenas",
+			file:      &descriptorpb.FileDescriptorProto{Name: proto.String("a.proto"), Syntax: proto.String("editions"), Edition: descriptorpb.Edition_EDITION_2026.Enum()},
+			opts:      []FileOption{{Number: 31, Value: false}},
 			unchanged: true,
 		},
 		{
@@ -123,5 +123,59 @@ func TestWithFileOptionsMergedOptions(t *testing.T) {
 	}
 	if got := fd.GetOptions().GetJavaPackage(); got != "first" {
 		t.Errorf("java_package = %q, want %q", got, "first")
+	}
+}
+
+func TestWithJSType(t *testing.T) {
+	t.Parallel()
+	i64 := descriptorpb.FieldDescriptorProto_TYPE_INT64.Enum()
+	field := func(name string, typ *descriptorpb.FieldDescriptorProto_Type, js *descriptorpb.FieldOptions_JSType) *descriptorpb.FieldDescriptorProto {
+		f := &descriptorpb.FieldDescriptorProto{Name: proto.String(name), Type: typ}
+		if js != nil {
+			f.Options = &descriptorpb.FieldOptions{Jstype: js}
+		}
+		return f
+	}
+	str, num, normal := descriptorpb.FieldOptions_JS_STRING.Enum(), descriptorpb.FieldOptions_JS_NUMBER.Enum(), descriptorpb.FieldOptions_JS_NORMAL.Enum()
+	file := func(js ...*descriptorpb.FieldOptions_JSType) *descriptorpb.FileDescriptorProto {
+		return &descriptorpb.FileDescriptorProto{
+			Name: proto.String("a.proto"), Package: proto.String("p"),
+			MessageType: []*descriptorpb.DescriptorProto{{
+				Name: proto.String("M"),
+				Field: []*descriptorpb.FieldDescriptorProto{
+					field("a", i64, js[0]), field("s", descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum(), nil),
+					field("u", descriptorpb.FieldDescriptorProto_TYPE_FIXED64.Enum(), js[1]),
+				},
+				NestedType: []*descriptorpb.DescriptorProto{{Name: proto.String("N"), Field: []*descriptorpb.FieldDescriptorProto{field("n", i64, js[2])}}},
+				Extension:  []*descriptorpb.FieldDescriptorProto{field("me", i64, js[3])},
+			}},
+			Extension: []*descriptorpb.FieldDescriptorProto{field("e", i64, js[4])},
+		}
+	}
+	rules := map[string]int32{"p.M.a": 1, "p.M.s": 1, "p.M.u": 0, "p.M.N.n": 2, "p.M.me": 1, "p.e": 0}
+	b, err := proto.Marshal(file(nil, num, nil, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := withJSType(b, func(f string) (int32, bool) { v, ok := rules[f]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd descriptorpb.FileDescriptorProto
+	if err := proto.Unmarshal(got, &fd); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(file(str, normal, num, str, normal), &fd, protocmp.Transform()); diff != "" {
+		t.Errorf("fields mismatch (-want +got):\n%s", diff)
+	}
+	again, err := withJSType(got, func(f string) (int32, bool) { v, ok := rules[f]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again, got) {
+		t.Errorf("a file whose fields have their jstype already was encoded again")
+	}
+	if _, err := withJSType([]byte{0xff}, func(string) (int32, bool) { return 1, true }); err == nil {
+		t.Errorf("withJSType accepted a malformed file")
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protowire"
-
 	"github.com/protoctl/protoctl/compile"
 )
 
@@ -27,7 +25,7 @@ type image struct {
 	editions map[string]bool
 }
 
-func prepare(enc *compile.Encoded, goPackage func(string, string) (string, bool)) (*image, error) {
+func prepare(enc *compile.Encoded, managed func(importPath, protoPackage string) ManagedFile) (*image, error) {
 	n := len(enc.Files)
 	im := &image{files: enc.Files, index: make(map[string]int, n), editions: map[string]bool{},
 		encoded: make([][]byte, n), closure: make([]string, n)}
@@ -37,9 +35,10 @@ func prepare(enc *compile.Encoded, goPackage func(string, string) (string, bool)
 			im.editions[f.Name] = true
 		}
 		b := f.Bytes
-		if goPackage != nil && f.Target() {
-			if gp, ok := goPackage(f.Name, f.Package); ok && gp != f.GoPackage {
-				b = withGoPackage(b, gp)
+		if managed != nil && f.Target() {
+			var err error
+			if b, err = managed(f.Name, f.Package).apply(b); err != nil {
+				return nil, fmt.Errorf("%s: managed mode: %v", f.Name, err)
 			}
 		}
 		im.encoded[i] = b
@@ -58,21 +57,6 @@ func prepare(enc *compile.Encoded, goPackage func(string, string) (string, bool)
 		im.closure[i] = hex.EncodeToString(h.Sum(nil))
 	}
 	return im, nil
-}
-
-// withGoPackage sets go_package on an encoded FileDescriptorProto by
-// appending `options { go_package: gp }`: protobuf merges a repeated
-// occurrence of a message field into the first and the last scalar wins,
-// so every reader decodes exactly the file with that option set, and the
-// file need not be decoded and encoded again.
-func withGoPackage(b []byte, gp string) []byte {
-	var opts []byte
-	opts = protowire.AppendTag(opts, 11, protowire.BytesType) // FileOptions.go_package
-	opts = protowire.AppendString(opts, gp)
-	out := make([]byte, 0, len(b)+len(opts)+8)
-	out = append(out, b...)
-	out = protowire.AppendTag(out, 8, protowire.BytesType) // FileDescriptorProto.options
-	return protowire.AppendBytes(out, opts)
 }
 
 // deps returns the indexes of the files in the import closure of names, in

@@ -94,7 +94,7 @@ func outOf(full string, modules map[string]map[string]bool) string {
 }
 
 var (
-	fromImportRE = regexp.MustCompile(`(?m)^(\s*)from ([A-Za-z_][A-Za-z0-9_.]*) import ([A-Za-z_][A-Za-z0-9_]*)( as [A-Za-z_][A-Za-z0-9_]*)?$`)
+	fromImportRE  = regexp.MustCompile(`(?m)^(\s*)from ([A-Za-z_][A-Za-z0-9_.]*) import ([A-Za-z_][A-Za-z0-9_]*)( as [A-Za-z_][A-Za-z0-9_]*)?$`)
 	plainImportRE = regexp.MustCompile(`(?m)^(\s*)import ([A-Za-z_][A-Za-z0-9_]*) as ([A-Za-z_][A-Za-z0-9_]*)$`)
 	builderRE     = regexp.MustCompile(`(_builder\.Build(?:TopDescriptorsAndMessages|Services)\(DESCRIPTOR, ')([A-Za-z0-9_.]+)(')`)
 )

@@ -300,7 +300,16 @@ func (t *Toolchain) pyDir(ctx context.Context) (string, string, error) {
 		return "", "", &ToolchainError{Tool: "python", Msg: "cannot run " + t.pythonBin() + ": " + err.Error(), Fix: "install Python 3.10 or newer, or set PROTOCTL_PYTHON"}
 	}
 	ver := strings.TrimSpace(string(out))
-	return filepath.Join(t.Dir, "tools", "python", shortHash(t.Lock.Python.digest())+"-py"+ver), ver, nil
+	// A virtualenv's scripts name its real path in their #! line, so the
+	// environment lives at the resolved path of the tools directory.
+	tools := filepath.Join(t.Dir, "tools")
+	if err := os.MkdirAll(tools, 0o755); err != nil {
+		return "", "", err
+	}
+	if real, err := filepath.EvalSymlinks(tools); err == nil {
+		tools = real
+	}
+	return filepath.Join(tools, "python", shortHash(t.Lock.Python.digest())+"-py"+ver), ver, nil
 }
 
 // Python returns the pinned Python generator environment, installing it

@@ -178,7 +178,8 @@ const file_acme_common_v1_error_detail_proto_rawDesc = "" +
 	"\x16ERROR_REASON_NOT_FOUND\x10\x02\x12\"\n" +
 	"\x1eERROR_REASON_PERMISSION_DENIED\x10\x03\x12#\n" +
 	"\x1fERROR_REASON_RESOURCE_EXHAUSTED\x10\x04\x12\x19\n" +
-	"\x15ERROR_REASON_INTERNAL\x10\x05B:Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1b\x06proto3"
+	"\x15ERROR_REASON_INTERNAL\x10\x05B\xba\x01\n" +
+	"\x12com.acme.common.v1B\x10ErrorDetailProtoP\x01Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1\xa2\x02\x03ACX\xaa\x02\x0eAcme.Common.V1\xca\x02\x0eAcme\\Common\\V1\xe2\x02\x1aAcme\\Common\\V1\\GPBMetadata\xea\x02\x10Acme::Common::V1b\x06proto3"
 
 var (
 	file_acme_common_v1_error_detail_proto_rawDescOnce sync.Once

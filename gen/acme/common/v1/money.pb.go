@@ -96,7 +96,9 @@ const file_acme_common_v1_money_proto_rawDesc = "" +
 	"\x05Money\x12#\n" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x12\x14\n" +
 	"\x05units\x18\x02 \x01(\x03R\x05units\x12\x14\n" +
-	"\x05nanos\x18\x03 \x01(\x05R\x05nanosB:Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1b\x06proto3"
+	"\x05nanos\x18\x03 \x01(\x05R\x05nanosB\xb4\x01\n" +
+	"\x12com.acme.common.v1B\n" +
+	"MoneyProtoP\x01Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1\xa2\x02\x03ACX\xaa\x02\x0eAcme.Common.V1\xca\x02\x0eAcme\\Common\\V1\xe2\x02\x1aAcme\\Common\\V1\\GPBMetadata\xea\x02\x10Acme::Common::V1b\x06proto3"
 
 var (
 	file_acme_common_v1_money_proto_rawDescOnce sync.Once

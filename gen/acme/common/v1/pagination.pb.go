@@ -149,7 +149,8 @@ const file_acme_common_v1_pagination_proto_rawDesc = "" +
 	"\fPageResponse\x12&\n" +
 	"\x0fnext_page_token\x18\x01 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x02 \x01(\x03R\ttotalSizeB:Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1b\x06proto3"
+	"total_size\x18\x02 \x01(\x03R\ttotalSizeB\xb9\x01\n" +
+	"\x12com.acme.common.v1B\x0fPaginationProtoP\x01Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1\xa2\x02\x03ACX\xaa\x02\x0eAcme.Common.V1\xca\x02\x0eAcme\\Common\\V1\xe2\x02\x1aAcme\\Common\\V1\\GPBMetadata\xea\x02\x10Acme::Common::V1b\x06proto3"
 
 var (
 	file_acme_common_v1_pagination_proto_rawDescOnce sync.Once

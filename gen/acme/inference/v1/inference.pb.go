@@ -1458,7 +1458,8 @@ const file_acme_inference_v1_inference_proto_rawDesc = "" +
 	"\rUploadSamples\x12'.acme.inference.v1.UploadSamplesRequest\x1a(.acme.inference.v1.UploadSamplesResponse(\x01\x12K\n" +
 	"\x04Chat\x12\x1e.acme.inference.v1.ChatRequest\x1a\x1f.acme.inference.v1.ChatResponse(\x010\x01\x12Y\n" +
 	"\n" +
-	"ListModels\x12$.acme.inference.v1.ListModelsRequest\x1a%.acme.inference.v1.ListModelsResponseB@Z>github.com/protoctl/protoctl/gen/acme/inference/v1;inferencev1b\x06proto3"
+	"ListModels\x12$.acme.inference.v1.ListModelsRequest\x1a%.acme.inference.v1.ListModelsResponseB\xcd\x01\n" +
+	"\x15com.acme.inference.v1B\x0eInferenceProtoP\x01Z>github.com/protoctl/protoctl/gen/acme/inference/v1;inferencev1\xa2\x02\x03AIX\xaa\x02\x11Acme.Inference.V1\xca\x02\x11Acme\\Inference\\V1\xe2\x02\x1dAcme\\Inference\\V1\\GPBMetadata\xea\x02\x13Acme::Inference::V1b\x06proto3"
 
 var (
 	file_acme_inference_v1_inference_proto_rawDescOnce sync.Once

@@ -524,7 +524,8 @@ const file_acme_user_v1_user_proto_rawDesc = "" +
 	"\x12USER_STATE_DELETED\x10\x032\xa3\x01\n" +
 	"\vUserService\x12F\n" +
 	"\aGetUser\x12\x1c.acme.user.v1.GetUserRequest\x1a\x1d.acme.user.v1.GetUserResponse\x12L\n" +
-	"\tListUsers\x12\x1e.acme.user.v1.ListUsersRequest\x1a\x1f.acme.user.v1.ListUsersResponseB6Z4github.com/protoctl/protoctl/gen/acme/user/v1;userv1b\x06proto3"
+	"\tListUsers\x12\x1e.acme.user.v1.ListUsersRequest\x1a\x1f.acme.user.v1.ListUsersResponseB\xa5\x01\n" +
+	"\x10com.acme.user.v1B\tUserProtoP\x01Z4github.com/protoctl/protoctl/gen/acme/user/v1;userv1\xa2\x02\x03AUX\xaa\x02\fAcme.User.V1\xca\x02\fAcme\\User\\V1\xe2\x02\x18Acme\\User\\V1\\GPBMetadata\xea\x02\x0eAcme::User::V1b\x06proto3"
 
 var (
 	file_acme_user_v1_user_proto_rawDescOnce sync.Once

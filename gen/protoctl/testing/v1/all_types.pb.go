@@ -1545,7 +1545,8 @@ const file_protoctl_testing_v1_all_types_proto_rawDesc = "" +
 	"\rOPEN_ENUM_BAR\x10\x02\x12\x1a\n" +
 	"\rOPEN_ENUM_NEG\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x12\x1a\n" +
 	"\rOPEN_ENUM_MIN\x10\x80\x80\x80\x80\xf8\xff\xff\xff\xff\x01\x12\x15\n" +
-	"\rOPEN_ENUM_MAX\x10\xff\xff\xff\xff\aB@Z>github.com/protoctl/protoctl/gen/protoctl/testing/v1;testingv1b\x06proto3"
+	"\rOPEN_ENUM_MAX\x10\xff\xff\xff\xff\aB\xd6\x01\n" +
+	"\x17com.protoctl.testing.v1B\rAllTypesProtoP\x01Z>github.com/protoctl/protoctl/gen/protoctl/testing/v1;testingv1\xa2\x02\x03PTX\xaa\x02\x13Protoctl.Testing.V1\xca\x02\x13Protoctl\\Testing\\V1\xe2\x02\x1fProtoctl\\Testing\\V1\\GPBMetadata\xea\x02\x15Protoctl::Testing::V1b\x06proto3"
 
 var (
 	file_protoctl_testing_v1_all_types_proto_rawDescOnce sync.Once

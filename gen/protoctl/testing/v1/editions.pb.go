@@ -626,7 +626,8 @@ const file_protoctl_testing_v1_editions_proto_rawDesc = "" +
 	"\x0fEditionOpenEnum\x12!\n" +
 	"\x1dEDITION_OPEN_ENUM_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15EDITION_OPEN_ENUM_ONE\x10\x01\x12\"\n" +
-	"\x15EDITION_OPEN_ENUM_NEG\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01B@Z>github.com/protoctl/protoctl/gen/protoctl/testing/v1;testingv1b\beditionsp\xe8\a"
+	"\x15EDITION_OPEN_ENUM_NEG\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01B\xd6\x01\n" +
+	"\x17com.protoctl.testing.v1B\rEditionsProtoP\x01Z>github.com/protoctl/protoctl/gen/protoctl/testing/v1;testingv1\xa2\x02\x03PTX\xaa\x02\x13Protoctl.Testing.V1\xca\x02\x13Protoctl\\Testing\\V1\xe2\x02\x1fProtoctl\\Testing\\V1\\GPBMetadata\xea\x02\x15Protoctl::Testing::V1b\beditionsp\xe8\a"
 
 var (
 	file_protoctl_testing_v1_editions_proto_rawDescOnce sync.Once

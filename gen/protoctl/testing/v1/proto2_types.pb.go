@@ -1462,7 +1462,8 @@ const file_protoctl_testing_v1_proto2_types_proto_rawDesc = "" +
 	"\x11ext_packed_sint32\x12\x1f.protoctl.testing.v1.Extendable\x18j \x03(\x11B\x02\x10\x01R\x0fextPackedSint32:r\n" +
 	"\x14ext_repeated_message\x12\x1f.protoctl.testing.v1.Extendable\x18k \x03(\v2\x1f.protoctl.testing.v1.ExtendableR\x12extRepeatedMessage:Z\n" +
 	"\bextgroup\x12\x1f.protoctl.testing.v1.Extendable\x18l \x01(\n" +
-	"2\x1d.protoctl.testing.v1.ExtGroupR\bextgroupB@Z>github.com/protoctl/protoctl/gen/protoctl/testing/v1;testingv1"
+	"2\x1d.protoctl.testing.v1.ExtGroupR\bextgroupB\xd9\x01\n" +
+	"\x17com.protoctl.testing.v1B\x10Proto2TypesProtoP\x01Z>github.com/protoctl/protoctl/gen/protoctl/testing/v1;testingv1\xa2\x02\x03PTX\xaa\x02\x13Protoctl.Testing.V1\xca\x02\x13Protoctl\\Testing\\V1\xe2\x02\x1fProtoctl\\Testing\\V1\\GPBMetadata\xea\x02\x15Protoctl::Testing::V1"
 
 var (
 	file_protoctl_testing_v1_proto2_types_proto_rawDescOnce sync.Once

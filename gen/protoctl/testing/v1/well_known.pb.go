@@ -787,7 +787,8 @@ const file_protoctl_testing_v1_well_known_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\x0e2\x1a.google.protobuf.NullValueR\x05value:\x028\x01B\f\n" +
 	"\n" +
 	"wkt_choiceB\x16\n" +
-	"\x14_optional_null_valueB@Z>github.com/protoctl/protoctl/gen/protoctl/testing/v1;testingv1b\x06proto3"
+	"\x14_optional_null_valueB\xd7\x01\n" +
+	"\x17com.protoctl.testing.v1B\x0eWellKnownProtoP\x01Z>github.com/protoctl/protoctl/gen/protoctl/testing/v1;testingv1\xa2\x02\x03PTX\xaa\x02\x13Protoctl.Testing.V1\xca\x02\x13Protoctl\\Testing\\V1\xe2\x02\x1fProtoctl\\Testing\\V1\\GPBMetadata\xea\x02\x15Protoctl::Testing::V1b\x06proto3"
 
 var (
 	file_protoctl_testing_v1_well_known_proto_rawDescOnce sync.Once

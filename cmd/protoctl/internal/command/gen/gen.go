@@ -5,6 +5,8 @@ package gen
 
 import (
 	"context"
+	"crypto/sha256"
+	"io"
 	"fmt"
 	"io/fs"
 	"os"
@@ -166,7 +168,14 @@ func Config(tmpl *bufconfig.BufGenYAML, settings *bufconfig.ProtoctlYAML) (codeg
 		Timeout:            settings.Gen.Timeout,
 	}
 	if tmpl.Managed.Enabled {
-		cfg.GoPackage = tmpl.Managed.GoPackage
+		cfg.Managed = func(importPath, protoPackage string) codegen.ManagedFile {
+			var m codegen.ManagedFile
+			for _, o := range tmpl.Managed.FileOptions("", importPath, protoPackage) {
+				m.Options = append(m.Options, codegen.FileOption{Number: o.Number, Value: o.Value})
+			}
+			m.JSType = tmpl.Managed.JSType("", importPath)
+			return m
+		}
 	}
 	for _, in := range tmpl.Inputs {
 		if in.Kind != "directory" || filepath.Clean(in.Location) != "." {
@@ -202,7 +211,7 @@ func Config(tmpl *bufconfig.BufGenYAML, settings *bufconfig.ProtoctlYAML) (codeg
 // inputDigest hashes everything generated code depends on: protoctl's
 // version, the config files, the lock and every .proto of the workspace.
 func inputDigest(ws *workspace.Workspace, template string) (string, error) {
-	parts := map[string][]byte{"protoctl-version": []byte(version.Version)}
+	parts := map[string][]byte{"protoctl-version": []byte(version.Version), "protoctl-build": buildID()}
 	for _, name := range []string{"buf.yaml", template, "protoctl.yaml", codegen.LockFileName} {
 		data, err := ws.ReadOptional(name)
 		if err != nil {
@@ -222,4 +231,23 @@ func inputDigest(ws *workspace.Workspace, template string) (string, error) {
 		parts["source:"+s.LocalPath] = data
 	}
 	return codegen.InputDigest(parts), nil
+}
+
+// buildID identifies the running protoctl binary, so that a rebuilt
+// protoctl (same version, other code) never trusts the last run's state.
+func buildID() []byte {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil
+	}
+	return h.Sum(nil)
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/protoctl/protoctl/codegen"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/workspace"
+	"github.com/protoctl/protoctl/codegen"
 )
 
 const (

@@ -24,14 +24,14 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!acme/common/v1/error_detail.proto\x12\x0e\x61\x63me.common.v1\"\xf6\x01\n\x0b\x45rrorDetail\x12\x33\n\x06reason\x18\x01 \x01(\x0e\x32\x1b.acme.common.v1.ErrorReasonR\x06reason\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x14\n\x05\x66ield\x18\x03 \x01(\tR\x05\x66ield\x12\x45\n\x08metadata\x18\x04 \x03(\x0b\x32).acme.common.v1.ErrorDetail.MetadataEntryR\x08metadata\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01*\xce\x01\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1a\n\x16\x45RROR_REASON_NOT_FOUND\x10\x02\x12\"\n\x1e\x45RROR_REASON_PERMISSION_DENIED\x10\x03\x12#\n\x1f\x45RROR_REASON_RESOURCE_EXHAUSTED\x10\x04\x12\x19\n\x15\x45RROR_REASON_INTERNAL\x10\x05\x42:Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!acme/common/v1/error_detail.proto\x12\x0e\x61\x63me.common.v1\"\xf6\x01\n\x0b\x45rrorDetail\x12\x33\n\x06reason\x18\x01 \x01(\x0e\x32\x1b.acme.common.v1.ErrorReasonR\x06reason\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x14\n\x05\x66ield\x18\x03 \x01(\tR\x05\x66ield\x12\x45\n\x08metadata\x18\x04 \x03(\x0b\x32).acme.common.v1.ErrorDetail.MetadataEntryR\x08metadata\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01*\xce\x01\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1a\n\x16\x45RROR_REASON_NOT_FOUND\x10\x02\x12\"\n\x1e\x45RROR_REASON_PERMISSION_DENIED\x10\x03\x12#\n\x1f\x45RROR_REASON_RESOURCE_EXHAUSTED\x10\x04\x12\x19\n\x15\x45RROR_REASON_INTERNAL\x10\x05\x42\xba\x01\n\x12\x63om.acme.common.v1B\x10\x45rrorDetailProtoP\x01Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1\xa2\x02\x03\x41\x43X\xaa\x02\x0e\x41\x63me.Common.V1\xca\x02\x0e\x41\x63me\\Common\\V1\xe2\x02\x1a\x41\x63me\\Common\\V1\\GPBMetadata\xea\x02\x10\x41\x63me::Common::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'contractpb.acme.common.v1.error_detail_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
-  _globals['DESCRIPTOR']._serialized_options = b'Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1'
+  _globals['DESCRIPTOR']._serialized_options = b'\n\022com.acme.common.v1B\020ErrorDetailProtoP\001Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1\242\002\003ACX\252\002\016Acme.Common.V1\312\002\016Acme\\Common\\V1\342\002\032Acme\\Common\\V1\\GPBMetadata\352\002\020Acme::Common::V1'
   _globals['_ERRORDETAIL_METADATAENTRY']._loaded_options = None
   _globals['_ERRORDETAIL_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_ERRORREASON']._serialized_start=303

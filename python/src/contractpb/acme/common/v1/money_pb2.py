@@ -24,14 +24,14 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61\x63me/common/v1/money.proto\x12\x0e\x61\x63me.common.v1\"X\n\x05Money\x12#\n\rcurrency_code\x18\x01 \x01(\tR\x0c\x63urrencyCode\x12\x14\n\x05units\x18\x02 \x01(\x03R\x05units\x12\x14\n\x05nanos\x18\x03 \x01(\x05R\x05nanosB:Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61\x63me/common/v1/money.proto\x12\x0e\x61\x63me.common.v1\"X\n\x05Money\x12#\n\rcurrency_code\x18\x01 \x01(\tR\x0c\x63urrencyCode\x12\x14\n\x05units\x18\x02 \x01(\x03R\x05units\x12\x14\n\x05nanos\x18\x03 \x01(\x05R\x05nanosB\xb4\x01\n\x12\x63om.acme.common.v1B\nMoneyProtoP\x01Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1\xa2\x02\x03\x41\x43X\xaa\x02\x0e\x41\x63me.Common.V1\xca\x02\x0e\x41\x63me\\Common\\V1\xe2\x02\x1a\x41\x63me\\Common\\V1\\GPBMetadata\xea\x02\x10\x41\x63me::Common::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'contractpb.acme.common.v1.money_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
-  _globals['DESCRIPTOR']._serialized_options = b'Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1'
+  _globals['DESCRIPTOR']._serialized_options = b'\n\022com.acme.common.v1B\nMoneyProtoP\001Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1\242\002\003ACX\252\002\016Acme.Common.V1\312\002\016Acme\\Common\\V1\342\002\032Acme\\Common\\V1\\GPBMetadata\352\002\020Acme::Common::V1'
   _globals['_MONEY']._serialized_start=46
   _globals['_MONEY']._serialized_end=134
 # @@protoc_insertion_point(module_scope)

@@ -24,14 +24,14 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x61\x63me/common/v1/pagination.proto\x12\x0e\x61\x63me.common.v1\"I\n\x0bPageRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"U\n\x0cPageResponse\x12&\n\x0fnext_page_token\x18\x01 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x02 \x01(\x03R\ttotalSizeB:Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x61\x63me/common/v1/pagination.proto\x12\x0e\x61\x63me.common.v1\"I\n\x0bPageRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"U\n\x0cPageResponse\x12&\n\x0fnext_page_token\x18\x01 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x02 \x01(\x03R\ttotalSizeB\xb9\x01\n\x12\x63om.acme.common.v1B\x0fPaginationProtoP\x01Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1\xa2\x02\x03\x41\x43X\xaa\x02\x0e\x41\x63me.Common.V1\xca\x02\x0e\x41\x63me\\Common\\V1\xe2\x02\x1a\x41\x63me\\Common\\V1\\GPBMetadata\xea\x02\x10\x41\x63me::Common::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'contractpb.acme.common.v1.pagination_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
-  _globals['DESCRIPTOR']._serialized_options = b'Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1'
+  _globals['DESCRIPTOR']._serialized_options = b'\n\022com.acme.common.v1B\017PaginationProtoP\001Z8github.com/protoctl/protoctl/gen/acme/common/v1;commonv1\242\002\003ACX\252\002\016Acme.Common.V1\312\002\016Acme\\Common\\V1\342\002\032Acme\\Common\\V1\\GPBMetadata\352\002\020Acme::Common::V1'
   _globals['_PAGEREQUEST']._serialized_start=51
   _globals['_PAGEREQUEST']._serialized_end=124
   _globals['_PAGERESPONSE']._serialized_start=126
