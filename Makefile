@@ -9,7 +9,7 @@ VENV := .venv
 BIN := bin/protoctl
 export PROTOCTL_TEST_CACHE ?= $(CURDIR)/.cache/protoctl-test
 
-.PHONY: run test build venv go-test py-test lint check-gen clean
+.PHONY: run test build venv go-test fuzz py-test lint check-gen clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/protoctl
@@ -28,7 +28,7 @@ $(VENV)/.installed: python/requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-test: build venv lint go-test check-gen py-test
+test: build venv lint go-test fuzz check-gen py-test
 
 lint:
 	$(GO) vet ./...
@@ -37,6 +37,11 @@ lint:
 
 go-test:
 	$(GO) test -race -count=1 ./...
+
+# Short fuzzing of the readers of untrusted input (images, descriptor pairs).
+fuzz:
+	$(GO) test ./input -run '^$$' -fuzz '^FuzzReadImage$$' -fuzztime 10s
+	$(GO) test ./compat -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 10s
 
 # CI drift check: committed generated code must match the contract.
 check-gen: build

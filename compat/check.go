@@ -1,10 +1,8 @@
 package compat
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/protoctl/protoctl/compile"
 	"github.com/protoctl/protoctl/diag"
@@ -38,23 +36,8 @@ func Check(ctx context.Context, previous, current *compile.Image, cfg Config) (d
 			findings = append(findings, a.finding(r.ID))
 		}
 	}
-	set := diag.NewSet(findings...)
-	slices.SortStableFunc(set, bufOrder)
-	return set, warnings, nil
-}
-
-// bufOrder is the order buf prints findings in: by path, start, rule and
-// message, and only then by end.
-func bufOrder(a, b diag.Finding) int {
-	return cmp.Or(
-		cmp.Compare(a.Path, b.Path),
-		cmp.Compare(a.StartLine, b.StartLine),
-		cmp.Compare(a.StartColumn, b.StartColumn),
-		cmp.Compare(a.Type, b.Type),
-		cmp.Compare(a.Message, b.Message),
-		cmp.Compare(a.EndLine, b.EndLine),
-		cmp.Compare(a.EndColumn, b.EndColumn),
-	)
+	// diag.NewSet sorts in buf's order.
+	return diag.NewSet(findings...), warnings, nil
 }
 
 // pair is what a rule sees: both indexes, and where to put annotations.

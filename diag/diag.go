@@ -34,8 +34,9 @@ type Finding struct {
 	Message string `json:"message"`
 }
 
-// String renders the finding as buf's text format does:
-// path:line:col:message, dropping the parts that are unknown.
+// String renders the finding for an error message: path:line:col:message,
+// dropping the parts that are unknown. Print's text format differs only for
+// a finding without a file, which buf shows as <input>:1:1:message.
 func (f Finding) String() string {
 	var b strings.Builder
 	if f.Path != "" {
@@ -49,16 +50,18 @@ func (f Finding) String() string {
 	return b.String()
 }
 
-// Compare orders findings by path, position, type and message.
+// Compare orders findings as buf prints them: by path (findings without a
+// file first), start line, start column, type, message, and only then by
+// end line and end column.
 func Compare(a, b Finding) int {
 	return cmp.Or(
 		cmp.Compare(a.Path, b.Path),
 		cmp.Compare(a.StartLine, b.StartLine),
 		cmp.Compare(a.StartColumn, b.StartColumn),
-		cmp.Compare(a.EndLine, b.EndLine),
-		cmp.Compare(a.EndColumn, b.EndColumn),
 		cmp.Compare(a.Type, b.Type),
 		cmp.Compare(a.Message, b.Message),
+		cmp.Compare(a.EndLine, b.EndLine),
+		cmp.Compare(a.EndColumn, b.EndColumn),
 	)
 }
 

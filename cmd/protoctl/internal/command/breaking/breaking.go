@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -164,13 +165,10 @@ func run(ctx context.Context, c checker, stdout, stderr io.Writer, in string, f 
 			return err
 		}
 	}
-	switch {
-	case f.ErrorFormat == "text" && f.Explain:
-		err = printExplained(stdout, c, inputPlaceholder(set))
-	case f.ErrorFormat == "text":
-		err = diag.Print(stdout, f.ErrorFormat, "protoctl breaking", inputPlaceholder(set))
-	default:
-		err = diag.Print(stdout, f.ErrorFormat, "protoctl breaking", set)
+	if f.ErrorFormat == "text" && f.Explain {
+		err = printExplained(stdout, c, set)
+	} else {
+		err = diag.Print(stdout, f.ErrorFormat, set)
 	}
 	if err != nil {
 		return err
@@ -238,11 +236,17 @@ func check(ctx context.Context, c checker, previous, current *input.Resolved, f 
 	}
 	var kept []diag.Finding
 	for _, fd := range all {
-		local := localPath(current, fd.Path)
-		if local != "" && !current.Contains(local) {
+		if fd.Path == "" {
+			if deletedSelected(previous, current, fd, f.Paths, f.ExcludePaths) {
+				kept = append(kept, fd)
+			}
 			continue
 		}
-		if f.ExcludeImports && local != "" && !isTargetLocal(current, local) {
+		local := localPath(current, fd.Path)
+		if !current.Contains(local) {
+			continue
+		}
+		if f.ExcludeImports && !isTargetLocal(current, local) {
 			continue
 		}
 		display := current.Display(local)
@@ -280,6 +284,41 @@ func localPath(r *input.Resolved, p string) string {
 	return p
 }
 
+// deletedFile finds the file a FILE_NO_DELETE message names.
+var deletedFile = regexp.MustCompile(`^Previously present file "([^"]+)" was deleted\.$`)
+
+// deletedSelected decides whether a finding without a file survives
+// --path and --exclude-path. buf applies the paths to the previous input
+// too, so a deleted file is reported when the paths select where it was:
+// its path in the previous input, or where it would be in one of the
+// current input's modules; an --exclude-path that names any of those
+// drops it. Other findings without a file (a deleted package) are
+// kept unless a --path narrows the check.
+func deletedSelected(previous, current *input.Resolved, fd diag.Finding, paths, excludes []string) bool {
+	if len(paths) == 0 && len(excludes) == 0 {
+		return true
+	}
+	m := deletedFile.FindStringSubmatch(fd.Message)
+	if m == nil {
+		return len(paths) == 0
+	}
+	name := m[1]
+	var names []string
+	add := func(local string) {
+		if current.Contains(local) && !slices.Contains(names, local) {
+			names = append(names, local, current.Display(local))
+		}
+	}
+	add(previous.Image.LocalPath(name))
+	if current.Config != nil {
+		for _, mod := range current.Config.Modules {
+			add(path.Join(mod.Path, name))
+		}
+	}
+	add(name)
+	return (len(paths) == 0 || namesUnder(paths, names)) && !namesUnder(excludes, names)
+}
+
 func isTargetLocal(r *input.Resolved, local string) bool {
 	for _, t := range r.Image.Targets() {
 		if r.Image.LocalPath(t) == local {
@@ -292,40 +331,21 @@ func isTargetLocal(r *input.Resolved, local string) bool {
 // selected applies --path and --exclude-path, which name files or
 // directories either as shown or relative to the workspace root.
 func selected(paths, excludes []string, local, display string) bool {
-	under := func(p string) bool {
-		p = path.Clean(strings.TrimSuffix(p, "/"))
-		for _, f := range []string{local, display} {
-			if p == "." || f == p || strings.HasPrefix(f, p+"/") {
+	names := []string{local, display}
+	return (len(paths) == 0 || namesUnder(paths, names)) && !namesUnder(excludes, names)
+}
+
+// namesUnder reports whether any of names is one of dirs or under one.
+func namesUnder(dirs, names []string) bool {
+	for _, d := range dirs {
+		d = path.Clean(strings.TrimSuffix(d, "/"))
+		for _, n := range names {
+			if d == "." || n == d || strings.HasPrefix(n, d+"/") {
 				return true
 			}
 		}
-		return false
 	}
-	if local == "" {
-		// A finding without a file (a deleted file that no path names)
-		// is kept unless a --path narrows the check.
-		return len(paths) == 0
-	}
-	if len(paths) > 0 && !slices.ContainsFunc(paths, under) {
-		return false
-	}
-	return !slices.ContainsFunc(excludes, under)
-}
-
-// inputPlaceholder names the file of a finding that has none (a deleted
-// file) "<input>", as buf's text format does: `<input>:1:1:Previously
-// present file "a.proto" was deleted.` The JSON format leaves the path out,
-// as buf's does.
-func inputPlaceholder(set diag.Set) diag.Set {
-	out := make([]diag.Finding, len(set))
-	for i, f := range set {
-		if f.Path == "" {
-			f.Path = "<input>"
-			f.StartLine, f.StartColumn = max(f.StartLine, 1), max(f.StartColumn, 1)
-		}
-		out[i] = f
-	}
-	return diag.NewSet(out...)
+	return false
 }
 
 // writeSummary writes the JSON summary of the change.

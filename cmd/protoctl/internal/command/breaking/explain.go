@@ -16,10 +16,8 @@ import (
 // followed by one explanation.
 func printExplained(w io.Writer, c checker, set diag.Set) error {
 	for _, group := range groupByPlace(set) {
-		for _, f := range group {
-			if _, err := fmt.Fprintln(w, f.String()); err != nil {
-				return err
-			}
+		if err := diag.Print(w, "text", group); err != nil {
+			return err
 		}
 		var lines []string
 		if len(group) > 1 {
@@ -87,14 +85,14 @@ func explainGroup(c checker, group []diag.Finding) []string {
 
 // groupByPlace splits a sorted set into runs of findings with the same
 // file and span. A finding without a file is a group of its own.
-func groupByPlace(set diag.Set) [][]diag.Finding {
-	var groups [][]diag.Finding
+func groupByPlace(set diag.Set) []diag.Set {
+	var groups []diag.Set
 	for _, f := range set {
 		if n := len(groups); n > 0 && f.Path != "" && samePlace(groups[n-1][0], f) {
 			groups[n-1] = append(groups[n-1], f)
 			continue
 		}
-		groups = append(groups, []diag.Finding{f})
+		groups = append(groups, diag.Set{f})
 	}
 	return groups
 }

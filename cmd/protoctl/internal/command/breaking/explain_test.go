@@ -49,7 +49,7 @@ func TestPrintExplained(t *testing.T) {
 	if err := printExplained(&b, fakeChecker{}, set); err != nil {
 		t.Fatal(err)
 	}
-	want := `file gone
+	want := `<input>:1:1:file gone
     FILE_NO_DELETE
     wire: file_no_delete
     Go: code breaks

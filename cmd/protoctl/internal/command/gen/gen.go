@@ -6,8 +6,8 @@ package gen
 import (
 	"context"
 	"crypto/sha256"
-	"io"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -128,7 +128,7 @@ func run(ctx context.Context, cmd *cobra.Command, f *flags) error {
 			fmt.Fprintf(cmd.ErrOrStderr(), "protoctl: generated code is up to date (%d files, %s)\n", res.Unchanged, elapsed)
 			return nil
 		}
-		if err := diag.Print(cmd.OutOrStdout(), f.errorFormat, "protoctl gen --check", driftFindings(res)); err != nil {
+		if err := diag.Print(cmd.OutOrStdout(), f.errorFormat, driftFindings(res)); err != nil {
 			return err
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "protoctl: generated code is out of date: %d to add, %d to change, %d to remove; run `protoctl gen`\n",
