@@ -2,6 +2,8 @@ package compile
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -171,5 +173,38 @@ func TestCompileEncodedCacheIsInvisible(t *testing.T) {
 		if diff := cmp.Diff(encodedOf(t, files), got, cmpEncoded); diff != "" {
 			t.Fatalf("%s: cached compile differs from a cold one (-cold +cached):\n%s", s.name, diff)
 		}
+	}
+}
+
+// TestCompileEncodedIgnoresDamagedEntries flips bytes in every cache entry:
+// the next compile must notice and give the cold result.
+func TestCompileEncodedIgnoresDamagedEntries(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cache := &Cache{Dir: dir}
+	ws := Workspace{FS: mapFS(base), Modules: []Module{{Path: "proto"}}}
+	if _, err := CompileEncoded(context.Background(), ws, cache); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(dir, "files", "*", "*"))
+	if len(entries) != 3 {
+		t.Fatalf("%d cache entries, want 3", len(entries))
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[len(data)-3] ^= 0xff
+		if err := os.WriteFile(e, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := CompileEncoded(context.Background(), ws, cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(encodedOf(t, base), got, cmpEncoded); diff != "" {
+		t.Fatalf("damaged cache leaked into the result (-cold +cached):\n%s", diff)
 	}
 }

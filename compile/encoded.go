@@ -71,7 +71,7 @@ type Cache struct {
 
 // cacheVersion changes whenever what an entry holds could change for the
 // same input (the compiler, the entry format).
-const cacheVersion = "protoctl-compile-v2 protocompile-v0.14.1"
+const cacheVersion = "protoctl-compile-v3 protocompile-v0.14.1"
 
 type entryMeta struct {
 	Name      string   `json:"name"`
@@ -80,6 +80,9 @@ type entryMeta struct {
 	GoPackage string   `json:"go_package,omitempty"`
 	Deps      []string `json:"deps"`
 	Symbols   []string `json:"symbols"`
+	// SHA256 is the hash of the encoded descriptor that follows the
+	// metadata; an entry that does not match it is ignored.
+	SHA256 string `json:"sha256"`
 }
 
 // CompileEncoded compiles the workspace like Compile and returns it
@@ -372,8 +375,8 @@ type compileCache struct {
 	visiting map[string]bool
 	// memDeps are imports learnt by compiling, before they reach the disk.
 	memDeps map[string][]string
-	mu       sync.Mutex
-	decoded  map[string]*descriptorpb.FileDescriptorProto
+	mu      sync.Mutex
+	decoded map[string]*descriptorpb.FileDescriptorProto
 }
 
 func (c *compileCache) depsPath(hash string) string {
@@ -461,6 +464,9 @@ func (c *compileCache) load(name string) *EncodedFile {
 	if json.Unmarshal(data[4:4+n], &m) != nil || m.Name != name {
 		return nil
 	}
+	if sum := sha256.Sum256(data[4+n:]); hex.EncodeToString(sum[:]) != m.SHA256 {
+		return nil // damaged: compile the file again
+	}
 	return &EncodedFile{Name: m.Name, Package: m.Package, Syntax: m.Syntax, GoPackage: m.GoPackage, Deps: m.Deps, Bytes: data[4+n:], symbols: m.Symbols}
 }
 
@@ -529,7 +535,8 @@ func (c *compileCache) store(f *EncodedFile) {
 	if k == "" {
 		return
 	}
-	meta, err := json.Marshal(entryMeta{Name: f.Name, Package: f.Package, Syntax: f.Syntax, GoPackage: f.GoPackage, Deps: f.Deps, Symbols: f.symbols})
+	sum := sha256.Sum256(f.Bytes)
+	meta, err := json.Marshal(entryMeta{Name: f.Name, Package: f.Package, Syntax: f.Syntax, GoPackage: f.GoPackage, Deps: f.Deps, Symbols: f.symbols, SHA256: hex.EncodeToString(sum[:])})
 	if err != nil {
 		return
 	}
