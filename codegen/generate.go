@@ -35,6 +35,10 @@ type Options struct {
 	// Compile produces the image; it is only called when the fast path
 	// does not apply.
 	Compile func(ctx context.Context) (*compile.Encoded, error)
+	// Head, when set, compiles a part of the workspace that is worth
+	// starting early (the directory of a giant file): its plugin runs start
+	// while the rest compiles, and the full plan picks up their results.
+	Head func(ctx context.Context) (*compile.Encoded, error)
 }
 
 // Result says what a run did (or, in check mode, would do).
@@ -74,6 +78,14 @@ func Generate(ctx context.Context, cfg Config, tc *Toolchain, opts Options) (*Re
 	if opts.InputDigest != "" && !opts.NoCache && prev.upToDate(opts.Root, opts.InputDigest) {
 		return &Result{UpToDate: true, Unchanged: len(prev.Files)}, nil
 	}
+	g := &generator{cfg: &cfg, tc: tc, opts: opts}
+	if !opts.NoCache {
+		g.cache = &genCache{dir: path.Join(tc.Dir, "gen"), log: opts.Log}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	early := g.startHead(ctx)
+	defer early.wait()
 	img, err := opts.Compile(ctx)
 	if err != nil {
 		return nil, err
@@ -82,12 +94,9 @@ func Generate(ctx context.Context, cfg Config, tc *Toolchain, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{cfg: &cfg, tc: tc, im: im, opts: opts}
-	if !opts.NoCache {
-		g.cache = &genCache{dir: path.Join(tc.Dir, "gen"), log: opts.Log}
-	}
+	g.im = im
 	jobs := im.plan(g.cfg, g.toolID)
-	files, cached, err := g.runAll(ctx, jobs)
+	files, cached, err := g.runAll(ctx, jobs, early)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +140,7 @@ func (g *generator) toolID(p Plugin) string {
 
 // runAll runs the jobs in parallel, largest first, answering what it can
 // from the cache. The first failure cancels the rest.
-func (g *generator) runAll(ctx context.Context, jobs []*job) ([]genFile, int, error) {
+func (g *generator) runAll(ctx context.Context, jobs []*job, early *earlyJobs) ([]genFile, int, error) {
 	workers := g.opts.Jobs
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -152,6 +161,19 @@ func (g *generator) runAll(ctx context.Context, jobs []*job) ([]genFile, int, er
 			defer wg.Done()
 			for i := range next {
 				j := jobs[i]
+				if files, err, ok := early.result(j.key); ok {
+					if err != nil {
+						mu.Lock()
+						if firstErr == nil && ctx.Err() == nil {
+							firstErr = err
+						}
+						mu.Unlock()
+						cancel()
+						continue
+					}
+					results[i] = files
+					continue
+				}
 				if files, ok := g.cache.get(j); ok {
 					results[i] = files
 					mu.Lock()
@@ -159,13 +181,7 @@ func (g *generator) runAll(ctx context.Context, jobs []*job) ([]genFile, int, er
 					mu.Unlock()
 					continue
 				}
-				var files []genFile
-				var err error
-				if g.cfg.Plugins[j.plugins[0]].Builtin != "" {
-					files, err = g.runBuiltins(ctx, j)
-				} else {
-					files, err = g.runLocal(ctx, j)
-				}
+				files, err := g.run(ctx, j)
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil && ctx.Err() == nil {
@@ -180,8 +196,20 @@ func (g *generator) runAll(ctx context.Context, jobs []*job) ([]genFile, int, er
 			}
 		}()
 	}
+	// Jobs started early come last: until then, their results are on their
+	// way and the workers have other jobs to run.
+	order := make([]int, 0, len(jobs))
+	var later []int
+	for i, j := range jobs {
+		if _, ok := early.pending[j.key]; ok {
+			later = append(later, i)
+			continue
+		}
+		order = append(order, i)
+	}
+	order = append(order, later...)
 feed:
-	for i := range jobs {
+	for _, i := range order {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -202,6 +230,84 @@ feed:
 	}
 	return all, cached, nil
 }
+
+// run runs one job.
+func (g *generator) run(ctx context.Context, j *job) ([]genFile, error) {
+	if g.cfg.Plugins[j.plugins[0]].Builtin != "" {
+		return g.runBuiltins(ctx, j)
+	}
+	return g.runLocal(ctx, j)
+}
+
+// earlyJobs are plugin runs started from the head of the workspace before
+// the whole of it was compiled. Their keys are the keys the full plan
+// gives the same jobs, so the full plan waits for them instead of running
+// them again.
+type earlyJobs struct {
+	wg      sync.WaitGroup
+	pending map[string]*earlyJob
+}
+
+type earlyJob struct {
+	done  chan struct{}
+	files []genFile
+	err   error
+}
+
+// startHead compiles the head and starts the jobs of its directories that
+// the cache cannot answer, one at a time, in the background.
+func (g *generator) startHead(ctx context.Context) *earlyJobs {
+	e := &earlyJobs{pending: map[string]*earlyJob{}}
+	if g.opts.Head == nil {
+		return e
+	}
+	enc, err := g.opts.Head(ctx)
+	if err != nil {
+		return e // the full compile reports it
+	}
+	him, err := prepare(enc, g.cfg.Managed)
+	if err != nil {
+		return e
+	}
+	var todo []*job
+	for _, j := range him.plan(g.cfg, g.toolID) {
+		if _, ok := g.cache.get(j); ok {
+			continue
+		}
+		ej := &earlyJob{done: make(chan struct{})}
+		e.pending[j.key] = ej
+		todo = append(todo, j)
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		for _, j := range todo {
+			ej := e.pending[j.key]
+			if ctx.Err() == nil {
+				ej.files, ej.err = g.run(ctx, j)
+				if ej.err == nil {
+					g.cache.put(j, ej.files)
+				}
+			} else {
+				ej.err = ctx.Err()
+			}
+			close(ej.done)
+		}
+	}()
+	return e
+}
+
+// result waits for an early job with the key, if there is one.
+func (e *earlyJobs) result(key string) ([]genFile, error, bool) {
+	ej, ok := e.pending[key]
+	if !ok {
+		return nil, nil, false
+	}
+	<-ej.done
+	return ej.files, ej.err, true
+}
+
+func (e *earlyJobs) wait() { e.wg.Wait() }
 
 // assemble places every file under its plugin's out, rejecting names that
 // are absolute or escape out, and files written twice.

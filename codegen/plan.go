@@ -87,6 +87,7 @@ func (im *image) deps(names []string) []int {
 // job is one invocation: a local plugin, or the Python builtins that share
 // one protoc run, over a set of files.
 type job struct {
+	im      *image
 	plugins []int // indexes into Config.Plugins
 	files   []string
 	cost    int
@@ -157,6 +158,7 @@ func (im *image) plan(cfg *Config, toolID func(Plugin) string) []*job {
 		}
 	}
 	for _, j := range jobs {
+		j.im = im
 		for _, f := range j.files {
 			j.cost += len(im.encoded[im.index[f]])
 		}

@@ -126,7 +126,7 @@ func (g *generator) runLocal(ctx context.Context, j *job) ([]genFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := g.im.request(j.files, strings.Join(p.Opt, ","))
+	req := j.im.request(j.files, strings.Join(p.Opt, ","))
 	stdout, stderr, err := runCommand(ctx, g.cfg.Timeout, req, "", bin)
 	perr := func(msg string) error {
 		return &PluginError{Plugin: p.Name(), Job: j.label, Msg: msg, Stderr: tail(string(stderr), 4000)}
@@ -142,7 +142,7 @@ func (g *generator) runLocal(ctx context.Context, j *job) ([]genFile, error) {
 		return nil, perr(resp.GetError())
 	}
 	for _, f := range j.files {
-		if g.im.editions[f] && resp.GetSupportedFeatures()&uint64(pluginpb.CodeGeneratorResponse_FEATURE_SUPPORTS_EDITIONS) == 0 {
+		if j.im.editions[f] && resp.GetSupportedFeatures()&uint64(pluginpb.CodeGeneratorResponse_FEATURE_SUPPORTS_EDITIONS) == 0 {
 			return nil, perr(fmt.Sprintf("%s uses editions, which the plugin does not support", f))
 		}
 	}
@@ -180,7 +180,7 @@ func (g *generator) runBuiltins(ctx context.Context, j *job) ([]genFile, error) 
 	}
 	defer os.RemoveAll(tmp)
 	set := filepath.Join(tmp, "image.binpb")
-	if err := os.WriteFile(set, g.im.descriptorSet(j.files), 0o644); err != nil {
+	if err := os.WriteFile(set, j.im.descriptorSet(j.files), 0o644); err != nil {
 		return nil, err
 	}
 	args := []string{"-c", protocMain, "--descriptor_set_in=" + set}

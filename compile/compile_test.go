@@ -208,3 +208,29 @@ func TestCompileEncodedIgnoresDamagedEntries(t *testing.T) {
 		t.Fatalf("damaged cache leaked into the result (-cold +cached):\n%s", diff)
 	}
 }
+
+func TestCompileEncodedSubsetThenAll(t *testing.T) {
+	t.Parallel()
+	cache := &Cache{Dir: t.TempDir()}
+	ws := Workspace{FS: mapFS(base), Modules: []Module{{Path: "proto"}}, Files: []string{"proto/a/v1/a.proto"}}
+	head, err := CompileEncoded(context.Background(), ws, cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range head.Files {
+		got[f.Name] = f.Target()
+	}
+	want := map[string]bool{"a/v1/a.proto": true, "b/v1/b.proto": false, "google/protobuf/timestamp.proto": false}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("head files and targets (-want +got):\n%s", diff)
+	}
+	ws.Files = nil
+	all, err := CompileEncoded(context.Background(), ws, cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(encodedOf(t, base), all, cmpEncoded); diff != "" {
+		t.Fatalf("after a head compile, the full compile differs from a cold one (-cold +cached):\n%s", diff)
+	}
+}

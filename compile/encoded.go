@@ -19,6 +19,7 @@ import (
 	"github.com/bufbuild/protocompile/linker"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 
@@ -114,15 +115,38 @@ func CompileEncoded(ctx context.Context, ws Workspace, cache *Cache) (*Encoded, 
 	if cache != nil {
 		c.dir = cache.Dir
 	}
+	selected := func(Source) bool { return true }
+	if len(ws.Files) > 0 {
+		want := map[string]bool{}
+		for _, f := range ws.Files {
+			want[f] = true
+		}
+		selected = func(s Source) bool { return want[s.LocalPath] }
+	}
 	files := map[string]*EncodedFile{}
 	var dirty []string
-	for _, s := range srcs {
-		if f := c.load(s.ImportPath); f != nil {
-			f.LocalPath = s.LocalPath
-			files[s.ImportPath] = f
-			continue
+	isDirty := map[string]bool{}
+	var need func(name string)
+	need = func(name string) {
+		s, ok := byImport[name]
+		if !ok || files[name] != nil || isDirty[name] {
+			return
 		}
-		dirty = append(dirty, s.ImportPath)
+		if f := c.load(name); f != nil {
+			f.LocalPath = s.LocalPath
+			files[name] = f
+			for _, d := range f.Deps {
+				need(d)
+			}
+			return
+		}
+		isDirty[name] = true
+		dirty = append(dirty, name)
+	}
+	for _, s := range srcs {
+		if selected(s) {
+			need(s.ImportPath)
+		}
 	}
 	if len(dirty) > 0 {
 		known := func(name string) *descriptorpb.FileDescriptorProto {
@@ -133,27 +157,13 @@ func CompileEncoded(ctx context.Context, ws Workspace, cache *Cache) (*Encoded, 
 			return c.decode(f)
 		}
 		linked, findings := compileSources(ctx, dirty, byImport, contents, false, known)
-		if len(findings) == 0 && len(dirty) < len(srcs) {
-			fresh, err := encodeAll(linked)
-			if err != nil {
-				return nil, err
-			}
-			if conflict(files, fresh) {
-				// Files that do not import each other were not compiled
-				// together: compile everything from source, so the
-				// compiler reports the conflict where it is.
-				files = map[string]*EncodedFile{}
-				dirty = names(srcs)
-				linked, findings = compileSources(ctx, dirty, byImport, contents, false, nil)
-			}
-		}
 		if len(findings) > 0 {
 			return nil, diag.NewSet(findings...)
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		fresh, err := encodeAll(linked)
+		fresh, err := encodeAll(withImports(linked, byImport, files))
 		if err != nil {
 			return nil, err
 		}
@@ -162,6 +172,27 @@ func CompileEncoded(ctx context.Context, ws Workspace, cache *Cache) (*Encoded, 
 			files[f.Name] = f
 		}
 		c.storeAll(fresh)
+	}
+	if len(ws.Files) == 0 && conflict(files) {
+		// Two files that do not import each other declare the same
+		// name: they were never compiled together. Compile everything
+		// from source, so the compiler reports the clash where it is.
+		_, findings := compileSources(ctx, names(srcs), byImport, contents, false, nil)
+		if len(findings) == 0 {
+			findings = []diag.Finding{{Type: "COMPILE", Message: "two files declare the same name"}}
+		}
+		return nil, diag.NewSet(findings...)
+	}
+	if len(ws.Files) > 0 {
+		// Only the selected files are targets; the rest of the closure
+		// is there as imports.
+		for name, f := range files {
+			if s := byImport[name]; !selected(s) {
+				cp := *f
+				cp.LocalPath = ""
+				files[name] = &cp
+			}
+		}
 	}
 	return order(files)
 }
@@ -299,16 +330,15 @@ func declared(fdp *descriptorpb.FileDescriptorProto) []string {
 	return out
 }
 
-// conflict reports whether a freshly compiled file declares a name that
-// another file of the workspace declares too, or that is a package.
-func conflict(clean map[string]*EncodedFile, fresh []*EncodedFile) bool {
+// conflict reports whether two files declare the same name, or a file
+// declares a name that is also a package.
+func conflict(files map[string]*EncodedFile) bool {
 	owner := map[string]string{}
 	packages := map[string]bool{}
-	all := make([]*EncodedFile, 0, len(clean)+len(fresh))
-	for _, f := range clean {
+	all := make([]*EncodedFile, 0, len(files))
+	for _, f := range files {
 		all = append(all, f)
 	}
-	all = append(all, fresh...)
 	for _, f := range all {
 		for p := f.Package; p != ""; {
 			packages[p] = true
@@ -333,8 +363,34 @@ func conflict(clean map[string]*EncodedFile, fresh []*EncodedFile) bool {
 	return false
 }
 
+// withImports adds to the compiled files the workspace files they import
+// that the compiler parsed on the way and the caller does not have yet.
+func withImports(linked linker.Files, byImport map[string]Source, have map[string]*EncodedFile) []protoreflect.FileDescriptor {
+	out := make([]protoreflect.FileDescriptor, 0, len(linked))
+	seen := map[string]bool{}
+	var visit func(fd protoreflect.FileDescriptor)
+	visit = func(fd protoreflect.FileDescriptor) {
+		if seen[fd.Path()] {
+			return
+		}
+		seen[fd.Path()] = true
+		if _, ok := byImport[fd.Path()]; !ok || have[fd.Path()] != nil {
+			return
+		}
+		out = append(out, fd)
+		imps := fd.Imports()
+		for i := range imps.Len() {
+			visit(imps.Get(i).FileDescriptor)
+		}
+	}
+	for _, f := range linked {
+		visit(f)
+	}
+	return out
+}
+
 // encodeAll encodes the compiled files on every core.
-func encodeAll(linked linker.Files) ([]*EncodedFile, error) {
+func encodeAll(linked []protoreflect.FileDescriptor) ([]*EncodedFile, error) {
 	out := make([]*EncodedFile, len(linked))
 	errs := make([]error, len(linked))
 	var wg sync.WaitGroup
@@ -345,7 +401,9 @@ func encodeAll(linked linker.Files) ([]*EncodedFile, error) {
 			defer wg.Done()
 			for i := range next {
 				var fdp *descriptorpb.FileDescriptorProto
-				if r, ok := linked[i].(linker.Result); ok {
+				if r, ok := linked[i].(interface {
+					FileDescriptorProto() *descriptorpb.FileDescriptorProto
+				}); ok {
 					fdp = r.FileDescriptorProto()
 				} else {
 					fdp = protodesc.ToFileDescriptorProto(linked[i])

@@ -32,6 +32,9 @@ type Workspace struct {
 	// Name describes where FS comes from ("." or "git ref main"), for
 	// messages.
 	Name string
+	// Files, when set, restricts CompileEncoded to these files
+	// (workspace-relative paths) and what they import.
+	Files []string
 }
 
 // Source is one .proto file of a workspace.

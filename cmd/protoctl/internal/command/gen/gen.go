@@ -5,9 +5,7 @@ package gen
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -100,7 +98,7 @@ func run(ctx context.Context, cmd *cobra.Command, f *flags) error {
 	if err != nil {
 		return err
 	}
-	digest, err := inputDigest(ws, f.template)
+	digest, sizes, err := inputDigest(ws, f.template)
 	if err != nil {
 		return err
 	}
@@ -118,6 +116,7 @@ func run(ctx context.Context, cmd *cobra.Command, f *flags) error {
 		Compile: func(ctx context.Context) (*compile.Encoded, error) {
 			return compile.CompileEncoded(ctx, compile.Workspace{FS: os.DirFS(ws.Root), Modules: ws.Modules(), Name: ws.Root}, cache)
 		},
+		Head: head(ws, cache, sizes),
 	})
 	if err != nil {
 		return err
@@ -208,46 +207,75 @@ func Config(tmpl *bufconfig.BufGenYAML, settings *bufconfig.ProtoctlYAML) (codeg
 	return cfg, nil
 }
 
+// head picks the directory of a giant file (one holding more source than
+// a plan bucket's fair share) so its plugin runs can start while the rest
+// of the workspace compiles. Nil when there is none.
+func head(ws *workspace.Workspace, cache *compile.Cache, sizes map[string]int) func(context.Context) (*compile.Encoded, error) {
+	dirs := map[string]int{}
+	total := 0
+	for p, n := range sizes {
+		dirs[filepath.Dir(p)] += n
+		total += n
+	}
+	best, bestSize := "", 0
+	for d, n := range dirs {
+		if n > bestSize || (n == bestSize && d < best) {
+			best, bestSize = d, n
+		}
+	}
+	if total == 0 || bestSize*8 < total {
+		return nil
+	}
+	var files []string
+	for p := range sizes {
+		if filepath.Dir(p) == best {
+			files = append(files, p)
+		}
+	}
+	return func(ctx context.Context) (*compile.Encoded, error) {
+		return compile.CompileEncoded(ctx, compile.Workspace{FS: os.DirFS(ws.Root), Modules: ws.Modules(), Name: ws.Root, Files: files}, cache)
+	}
+}
+
 // inputDigest hashes everything generated code depends on: protoctl's
 // version, the config files, the lock and every .proto of the workspace.
-func inputDigest(ws *workspace.Workspace, template string) (string, error) {
+// It also returns the size of each source, by workspace-relative path.
+func inputDigest(ws *workspace.Workspace, template string) (string, map[string]int, error) {
 	parts := map[string][]byte{"protoctl-version": []byte(version.Version), "protoctl-build": buildID()}
 	for _, name := range []string{"buf.yaml", template, "protoctl.yaml", codegen.LockFileName} {
 		data, err := ws.ReadOptional(name)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		parts["config:"+name] = data
 	}
 	srcs, err := compile.Workspace{FS: os.DirFS(ws.Root), Modules: ws.Modules()}.Sources()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
+	sizes := make(map[string]int, len(srcs))
 	for _, s := range srcs {
 		data, err := fs.ReadFile(os.DirFS(ws.Root), s.LocalPath)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		parts["source:"+s.LocalPath] = data
+		sizes[s.LocalPath] = len(data)
 	}
-	return codegen.InputDigest(parts), nil
+	return codegen.InputDigest(parts), sizes, nil
 }
 
-// buildID identifies the running protoctl binary, so that a rebuilt
-// protoctl (same version, other code) never trusts the last run's state.
+// buildID identifies the running protoctl binary (path, size, mtime), so
+// that a rebuilt protoctl (same version, other code) never trusts the last
+// run's state; cheaper than hashing the binary on every run.
 func buildID() []byte {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil
 	}
-	f, err := os.Open(exe)
+	info, err := os.Stat(exe)
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return nil
-	}
-	return h.Sum(nil)
+	return fmt.Appendf(nil, "%s %d %d", exe, info.Size(), info.ModTime().UnixNano())
 }
