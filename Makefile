@@ -9,7 +9,7 @@ VENV := .venv
 BIN := bin/protoctl
 export PROTOCTL_TEST_CACHE ?= $(CURDIR)/.cache/protoctl-test
 
-.PHONY: run test build venv go-test fuzz py-test lint check-gen clean
+.PHONY: run test build venv go-test fuzz py-test lint check-gen conformance clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/protoctl
@@ -19,6 +19,7 @@ build:
 run: build
 	./$(BIN) gen
 	./$(BIN) gen --check
+	./$(BIN) conformance
 
 # The Python test environment, from pinned, hashed requirements.
 $(VENV)/.installed: python/requirements-dev.txt
@@ -28,7 +29,7 @@ $(VENV)/.installed: python/requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-test: build venv lint go-test fuzz check-gen py-test
+test: build venv lint go-test fuzz check-gen py-test conformance
 
 lint:
 	$(GO) vet ./...
@@ -43,13 +44,17 @@ fuzz:
 	$(GO) test ./input -run '^$$' -fuzz '^FuzzReadImage$$' -fuzztime 10s
 	$(GO) test ./compat -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 10s
 
+# Go and Python runtimes agree on every message of the contract.
+conformance: build
+	./$(BIN) conformance
+
 # CI drift check: committed generated code must match the contract.
 check-gen: build
 	./$(BIN) gen --check
 
 py-test: venv
 	cd python && PYTHONPATH=src ../$(VENV)/bin/python -m pytest -q
-	cd python && ../$(VENV)/bin/mypy src/contractpb tests
+	cd python && ../$(VENV)/bin/mypy src/contractpb src/protoctl_conformance tests
 
 clean:
 	rm -rf $(VENV) bin .cache

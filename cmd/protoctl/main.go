@@ -7,6 +7,7 @@
 //	protoctl gen                 generate Go and Python code with pinned generators
 //	protoctl gen --check         fail when generated code is out of date (CI)
 //	protoctl breaking --against  detect breaking changes, as buf breaking does
+//	protoctl conformance         prove the Go and Python runtimes agree on the contract
 //	protoctl toolchain list      show the pinned generators and their install state
 //
 // Exit codes are the same for every command: 0 success, 1 failure (bad
@@ -25,6 +26,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/breaking"
+	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/conformance"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/gen"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/toolchain"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/exit"
@@ -49,6 +51,7 @@ func run(ctx context.Context, args []string) int {
 	root.AddCommand(
 		gen.NewCommand(),
 		breaking.NewCommand(),
+		conformance.NewCommand(),
 		toolchain.NewCommand(),
 	)
 	root.SetArgs(args)

@@ -1,0 +1,67 @@
+// Command testee is protoctl's Go conformance testee: it speaks the protobuf
+// conformance protocol on stdin/stdout (4-byte little-endian length, then a
+// conformance.ConformanceRequest; the same framing back with a
+// ConformanceResponse) and exits on EOF. Message types come from the
+// generated Go code linked in, and from a FileDescriptorSet given with
+// -descriptor_set (dynamic messages).
+//
+// The upstream conformance runner can drive it directly:
+//
+//	go build -o testee ./conformance/testee
+//	conformance_test_runner --enforce_recommended ./testee
+//
+// with the runner's test messages supplied as a descriptor set
+// (-descriptor_set, e.g. built by `buf build -o` from upstream's
+// test_messages_*.proto; they are not committed here).
+//
+// With -dump_descriptors it writes the files of the generated code as a
+// FileDescriptorSet and exits: the driver compares them with the Python
+// side's before any payload test (the drift check).
+//
+// The environment variable PROTOCTL_TESTEE_FAULT ("mode" or "mode@n") makes it
+// misbehave on purpose, for the driver's self-tests.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/protoctl/protoctl/conformance"
+)
+
+func main() {
+	descriptorSet := flag.String("descriptor_set", "", "serialized FileDescriptorSet with extra message types (dynamic messages)")
+	dump := flag.Bool("dump_descriptors", false, "write the files of the generated code as a FileDescriptorSet to stdout and exit (the drift check)")
+	flag.Parse()
+	if *dump {
+		b, err := conformance.DumpDescriptors()
+		if err == nil {
+			_, err = os.Stdout.Write(b)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testee: "+err.Error())
+			os.Exit(1)
+		}
+		return
+	}
+	fault, err := conformance.ParseFault(os.Getenv(conformance.FaultEnv))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testee: "+err.Error())
+		os.Exit(1)
+	}
+	types, err := conformance.LoadTypes(*descriptorSet)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testee: "+err.Error())
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := conformance.Serve(ctx, os.Stdin, os.Stdout, types, fault); err != nil {
+		fmt.Fprintln(os.Stderr, "testee: "+err.Error())
+		os.Exit(2)
+	}
+}

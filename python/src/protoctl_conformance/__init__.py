@@ -1,0 +1,1 @@
+"""protoctl's Python conformance testee (see testee.py)."""
