@@ -5,11 +5,11 @@ package gen
 
 import (
 	"context"
-	"runtime/debug"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
