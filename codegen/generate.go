@@ -155,6 +155,14 @@ func (g *generator) runAll(ctx context.Context, jobs []*job, early *earlyJobs) (
 		wg       sync.WaitGroup
 	)
 	next := make(chan int)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil && ctx.Err() == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -163,12 +171,7 @@ func (g *generator) runAll(ctx context.Context, jobs []*job, early *earlyJobs) (
 				j := jobs[i]
 				if files, err, ok := early.result(j.key); ok {
 					if err != nil {
-						mu.Lock()
-						if firstErr == nil && ctx.Err() == nil {
-							firstErr = err
-						}
-						mu.Unlock()
-						cancel()
+						fail(err)
 						continue
 					}
 					results[i] = files
@@ -183,12 +186,7 @@ func (g *generator) runAll(ctx context.Context, jobs []*job, early *earlyJobs) (
 				}
 				files, err := g.run(ctx, j)
 				if err != nil {
-					mu.Lock()
-					if firstErr == nil && ctx.Err() == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					cancel()
+					fail(err)
 					continue
 				}
 				g.cache.put(j, files)

@@ -32,24 +32,9 @@ type Options struct {
 // returned as a diag.Set holding every problem found; other errors (an
 // unreadable directory) are returned as they are.
 func Compile(ctx context.Context, ws Workspace, opts Options) (*Image, error) {
-	srcs, err := ws.Sources()
+	srcs, byImport, contents, err := readSources(ws)
 	if err != nil {
 		return nil, err
-	}
-	if len(srcs) == 0 {
-		return nil, fmt.Errorf("%s: no .proto files found", describe(ws))
-	}
-	byImport := make(map[string]Source, len(srcs))
-	for _, s := range srcs {
-		byImport[s.ImportPath] = s
-	}
-	contents := make(map[string][]byte, len(srcs))
-	for _, s := range srcs {
-		data, err := fs.ReadFile(ws.FS, s.LocalPath)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.LocalPath, unwrapPathError(err))
-		}
-		contents[s.ImportPath] = data
 	}
 	files, findings := compileSources(ctx, names(srcs), byImport, contents, opts.NoSourceInfo, nil)
 	if len(findings) > 0 {
@@ -59,6 +44,29 @@ func Compile(ctx context.Context, ws Workspace, opts Options) (*Image, error) {
 		return nil, err
 	}
 	return newImage(files, srcs)
+}
+
+// readSources lists the workspace's files and reads them, indexed by
+// import path.
+func readSources(ws Workspace) ([]Source, map[string]Source, map[string][]byte, error) {
+	srcs, err := ws.Sources()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(srcs) == 0 {
+		return nil, nil, nil, fmt.Errorf("%s: no .proto files found", describe(ws))
+	}
+	byImport := make(map[string]Source, len(srcs))
+	contents := make(map[string][]byte, len(srcs))
+	for _, s := range srcs {
+		data, err := fs.ReadFile(ws.FS, s.LocalPath)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: %w", s.LocalPath, unwrapPathError(err))
+		}
+		byImport[s.ImportPath] = s
+		contents[s.ImportPath] = data
+	}
+	return srcs, byImport, contents, nil
 }
 
 func names(srcs []Source) []string {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -91,25 +90,14 @@ type entryMeta struct {
 // that import them, are parsed and linked; the others come from the cache
 // as bytes, and a run where nothing changed links nothing at all.
 func CompileEncoded(ctx context.Context, ws Workspace, cache *Cache) (*Encoded, error) {
-	srcs, err := ws.Sources()
+	srcs, byImport, contents, err := readSources(ws)
 	if err != nil {
 		return nil, err
 	}
-	if len(srcs) == 0 {
-		return nil, fmt.Errorf("%s: no .proto files found", describe(ws))
-	}
-	byImport := make(map[string]Source, len(srcs))
-	contents := make(map[string][]byte, len(srcs))
 	hashes := make(map[string]string, len(srcs))
-	for _, s := range srcs {
-		data, err := fs.ReadFile(ws.FS, s.LocalPath)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.LocalPath, unwrapPathError(err))
-		}
-		byImport[s.ImportPath] = s
-		contents[s.ImportPath] = data
+	for name, data := range contents {
 		sum := sha256.Sum256(data)
-		hashes[s.ImportPath] = hex.EncodeToString(sum[:])
+		hashes[name] = hex.EncodeToString(sum[:])
 	}
 	c := &compileCache{dir: "", hashes: hashes, contents: contents}
 	if cache != nil {
