@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/bufbuild/protocompile/linker"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -137,27 +138,12 @@ func CompileEncoded(ctx context.Context, ws Workspace, cache *Cache) (*Encoded, 
 		}
 	}
 	if len(dirty) > 0 {
-		known := func(name string) *descriptorpb.FileDescriptorProto {
-			f, ok := files[name]
-			if !ok {
-				return nil
-			}
-			return c.decode(f)
-		}
-		linked, findings := compileSources(ctx, dirty, byImport, contents, false, known)
+		fresh, findings, err := compileDirty(ctx, dirty, byImport, contents, files, c)
 		if len(findings) > 0 {
 			return nil, diag.NewSet(findings...)
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		fresh, err := encodeAll(withImports(linked, byImport, files))
 		if err != nil {
 			return nil, err
-		}
-		for _, f := range fresh {
-			f.LocalPath = byImport[f.Name].LocalPath
-			files[f.Name] = f
 		}
 		c.storeAll(fresh)
 	}
@@ -183,6 +169,59 @@ func CompileEncoded(ctx context.Context, ws Workspace, cache *Cache) (*Encoded, 
 		}
 	}
 	return order(files)
+}
+
+// compileDirty compiles the files that did not come from the cache, in
+// batches (see batches), adding them and the workspace files they import
+// to files. On a compile error it compiles every dirty file at once, so
+// that the findings are exactly those of one compilation.
+func compileDirty(ctx context.Context, dirty []string, byImport map[string]Source, contents map[string][]byte, files map[string]*EncodedFile, c *compileCache) ([]*EncodedFile, []diag.Finding, error) {
+	cached := make(map[string]bool, len(files))
+	for name := range files {
+		cached[name] = true
+	}
+	known := func(only map[string]bool) func(string) *descriptorpb.FileDescriptorProto {
+		return func(name string) *descriptorpb.FileDescriptorProto {
+			f, ok := files[name]
+			if !ok || (only != nil && !only[name]) {
+				return nil
+			}
+			return c.decode(f)
+		}
+	}
+	var fresh []*EncodedFile
+	bs := batches(dirty, contents)
+	for _, batch := range bs {
+		todo := make([]string, 0, len(batch))
+		for _, name := range batch {
+			if files[name] == nil {
+				todo = append(todo, name)
+			}
+		}
+		if len(todo) == 0 {
+			continue
+		}
+		linked, findings := compileSources(ctx, todo, byImport, contents, false, known(nil))
+		if len(findings) > 0 {
+			if len(bs) > 1 {
+				_, findings = compileSources(ctx, dirty, byImport, contents, false, known(cached))
+			}
+			return nil, findings, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		encoded, err := encodeAll(withImports(linked, byImport, files))
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, f := range encoded {
+			f.LocalPath = byImport[f.Name].LocalPath
+			files[f.Name] = f
+		}
+		fresh = append(fresh, encoded...)
+	}
+	return fresh, nil, nil
 }
 
 // order lays the files out in dependency order, adding the well-known
@@ -528,11 +567,33 @@ func (c *compileCache) decode(f *EncodedFile) *descriptorpb.FileDescriptorProto 
 		return fdp
 	}
 	fdp := &descriptorpb.FileDescriptorProto{}
-	if err := proto.Unmarshal(f.Bytes, fdp); err != nil {
+	if err := proto.Unmarshal(withoutSourceInfo(f.Bytes), fdp); err != nil {
 		return nil
 	}
 	c.decoded[f.Name] = fdp
 	return fdp
+}
+
+// withoutSourceInfo drops the source_code_info field (9) of an encoded
+// FileDescriptorProto: linking against a file never needs its comments
+// and spans, and they are most of its size.
+func withoutSourceInfo(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for rest := b; len(rest) > 0; {
+		num, typ, n := protowire.ConsumeTag(rest)
+		if n < 0 {
+			return b
+		}
+		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
+		if m < 0 {
+			return b
+		}
+		if num != 9 {
+			out = append(out, rest[:n+m]...)
+		}
+		rest = rest[n+m:]
+	}
+	return out
 }
 
 // storeAll records freshly compiled files. Failing to write only makes
