@@ -17,6 +17,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/pluginpb"
+
+	"github.com/protoctl/protoctl/compile"
 )
 
 // genFile is one file a plugin produced, named relative to its out.
@@ -79,12 +81,25 @@ func (im *image) request(files []string, parameter string) []byte {
 	return b
 }
 
-// descriptorSet encodes the import closure of files as a FileDescriptorSet.
+// descriptorSet encodes the import closure of files as a FileDescriptorSet
+// for protoc's builtin generators. Only files carry source info: the
+// builtins read comments of the files they generate and nothing of the
+// others, and parsing the others' source info made up most of each protoc
+// run (on 1,400 files: 70% of the bytes, half the time, three quarters of
+// the memory of loading the set).
 func (im *image) descriptorSet(files []string) []byte {
+	target := make(map[int]bool, len(files))
+	for _, f := range files {
+		target[im.index[f]] = true
+	}
 	var b []byte
 	for _, i := range im.deps(files) {
+		e := im.encoded[i]
+		if !target[i] {
+			e = compile.StripSourceInfo(e)
+		}
 		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = protowire.AppendBytes(b, im.encoded[i])
+		b = protowire.AppendBytes(b, e)
 	}
 	return b
 }

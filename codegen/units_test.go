@@ -1,10 +1,17 @@
 package codegen
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/protoctl/protoctl/compile"
 )
 
 func TestOutputPath(t *testing.T) {
@@ -121,5 +128,45 @@ func TestFileVersion(t *testing.T) {
 		if got := fileVersion(tt.file, tt.name); got != tt.want {
 			t.Errorf("fileVersion(%q, %q) = %q, want %q", tt.file, tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestDescriptorSetKeepsSourceInfoOfTargetsOnly: protoc's builtins read the
+// comments of the files they generate, so those keep their source info;
+// the imports lose theirs, and nothing else of any file changes.
+func TestDescriptorSetKeepsSourceInfoOfTargetsOnly(t *testing.T) {
+	t.Parallel()
+	files := map[string]*fstest.MapFile{
+		"proto/a/v1/a.proto": {Data: []byte("syntax = \"proto3\";\npackage a.v1;\n// A is a leaf.\nmessage A { string name = 1; }\n")},
+		"proto/b/v1/b.proto": {Data: []byte("syntax = \"proto3\";\npackage b.v1;\nimport \"a/v1/a.proto\";\n// B holds an A.\nmessage B { a.v1.A a = 1; }\n")},
+	}
+	enc, err := compile.CompileEncoded(context.Background(), compile.Workspace{FS: fstest.MapFS(files), Modules: []compile.Module{{Path: "proto"}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := prepare(enc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set descriptorpb.FileDescriptorSet
+	if err := proto.Unmarshal(im.descriptorSet([]string{"b/v1/b.proto"}), &set); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range set.GetFile() {
+		got[f.GetName()] = f.GetSourceCodeInfo() != nil
+		full := &descriptorpb.FileDescriptorProto{}
+		if err := proto.Unmarshal(im.encoded[im.index[f.GetName()]], full); err != nil {
+			t.Fatal(err)
+		}
+		full.SourceCodeInfo = nil
+		f.SourceCodeInfo = nil
+		if diff := cmp.Diff(full, f, protocmp.Transform()); diff != "" {
+			t.Errorf("%s changed beyond its source info (-image +set):\n%s", f.GetName(), diff)
+		}
+	}
+	want := map[string]bool{"a/v1/a.proto": false, "b/v1/b.proto": true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("files of the set and whether they carry source info (-want +got):\n%s", diff)
 	}
 }

@@ -567,17 +567,19 @@ func (c *compileCache) decode(f *EncodedFile) *descriptorpb.FileDescriptorProto 
 		return fdp
 	}
 	fdp := &descriptorpb.FileDescriptorProto{}
-	if err := proto.Unmarshal(withoutSourceInfo(f.Bytes), fdp); err != nil {
+	if err := proto.Unmarshal(StripSourceInfo(f.Bytes), fdp); err != nil {
 		return nil
 	}
 	c.decoded[f.Name] = fdp
 	return fdp
 }
 
-// withoutSourceInfo drops the source_code_info field (9) of an encoded
-// FileDescriptorProto: linking against a file never needs its comments
-// and spans, and they are most of its size.
-func withoutSourceInfo(b []byte) []byte {
+// StripSourceInfo drops the source_code_info field (9) of an encoded
+// FileDescriptorProto, keeping every other byte as it is. Linking against
+// a file, or generating code for the files that import it, never needs its
+// comments and spans, and they are most of its size. Bytes that do not
+// parse are returned unchanged.
+func StripSourceInfo(b []byte) []byte {
 	out := make([]byte, 0, len(b))
 	for rest := b; len(rest) > 0; {
 		num, typ, n := protowire.ConsumeTag(rest)
