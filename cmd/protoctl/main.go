@@ -9,6 +9,8 @@
 //	protoctl breaking --against  detect breaking changes, as buf breaking does
 //	protoctl conformance         prove the Go and Python runtimes agree on the contract
 //	protoctl toolchain list      show the pinned generators and their install state
+//	protoctl release             derive the next version and changelog from the contract's change
+//	protoctl doctor              check the toolchain and the Go and Python runtimes for skew
 //
 // Exit codes are the same for every command: 0 success, 1 failure (bad
 // input, compile error, tool error), 100 findings printed (breaking
@@ -27,7 +29,9 @@ import (
 
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/breaking"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/conformance"
+	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/doctor"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/gen"
+	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/release"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/toolchain"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/exit"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/version"
@@ -53,6 +57,8 @@ func run(ctx context.Context, args []string) int {
 		breaking.NewCommand(),
 		conformance.NewCommand(),
 		toolchain.NewCommand(),
+		release.NewCommand(),
+		doctor.NewCommand(),
 	)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
