@@ -9,8 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // diff is how the generated outputs differ from the disk.
@@ -98,41 +101,59 @@ func diffOutputs(root string, outputs map[string][]byte, cleanDirs []string, pre
 // previous output as it was. Stale files go last, and the directories
 // they leave empty with them.
 func apply(root string, outputs map[string][]byte, d diff, cleanDirs []string) error {
-	type staged struct{ tmp, dst string }
-	var done []staged
+	type staged struct{ tmp, dst, path string }
+	var todo []staged
 	var createdDirs []string
+	suffix := ".protoctl-" + randomSuffix()
+	for _, p := range slices.Concat(d.added, d.changed) {
+		dst := filepath.Join(root, filepath.FromSlash(p))
+		todo = append(todo, staged{tmp: dst + suffix, dst: dst, path: p})
+	}
 	rollback := func() {
-		for _, s := range done {
+		for _, s := range todo {
 			_ = os.Remove(s.tmp)
 		}
 		for i := len(createdDirs) - 1; i >= 0; i-- {
 			_ = os.Remove(createdDirs[i])
 		}
 	}
-	suffix := ".protoctl-" + randomSuffix()
-	for _, p := range slices.Concat(d.added, d.changed) {
-		dst := filepath.Join(root, filepath.FromSlash(p))
-		dirs, err := mkdirAll(filepath.Dir(dst))
+	made := map[string]bool{}
+	for _, s := range todo {
+		dir := filepath.Dir(s.dst)
+		if made[dir] {
+			continue
+		}
+		made[dir] = true
+		dirs, err := mkdirAll(dir)
 		createdDirs = append(createdDirs, dirs...)
 		if err != nil {
 			rollback()
-			return fmt.Errorf("write %s: %w", p, err)
+			return fmt.Errorf("write %s: %w", s.path, err)
 		}
-		tmp := dst + suffix
-		if err := os.WriteFile(tmp, outputs[p], 0o644); err != nil {
-			_ = os.Remove(tmp)
-			rollback()
-			return fmt.Errorf("write %s: %w", p, err)
-		}
-		done = append(done, staged{tmp, dst})
 	}
-	for i, s := range done {
-		if err := os.Rename(s.tmp, s.dst); err != nil {
-			for _, rest := range done[i:] {
-				_ = os.Remove(rest.tmp)
-			}
-			return fmt.Errorf("replace %s: %w", s.dst, err)
+	// Stage every file next to its destination, then rename them all: a
+	// failure while staging leaves every previous output as it was. Files
+	// are written by several workers: creating thousands of files is
+	// mostly waiting on the file system.
+	if err := parallel(len(todo), func(i int) error {
+		if err := os.WriteFile(todo[i].tmp, outputs[todo[i].path], 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", todo[i].path, err)
 		}
+		return nil
+	}); err != nil {
+		rollback()
+		return err
+	}
+	if err := parallel(len(todo), func(i int) error {
+		if err := os.Rename(todo[i].tmp, todo[i].dst); err != nil {
+			return fmt.Errorf("replace %s: %w", todo[i].dst, err)
+		}
+		return nil
+	}); err != nil {
+		for _, s := range todo {
+			_ = os.Remove(s.tmp) // the ones not renamed yet
+		}
+		return err
 	}
 	for _, p := range d.removed {
 		full := filepath.Join(root, filepath.FromSlash(p))
@@ -152,6 +173,37 @@ func apply(root string, outputs map[string][]byte, d diff, cleanDirs []string) e
 				}
 			}
 			break
+		}
+	}
+	return nil
+}
+
+// parallel calls f(0..n-1) on a few workers and returns the first error
+// by index; after an error, workers stop taking new indexes.
+func parallel(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range min(n, 4*runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if errs[i] = f(i); errs[i] != nil {
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	return nil
