@@ -45,6 +45,16 @@ func (c *genCache) warn(key, msg string) {
 	_ = os.Remove(c.jobPath(key))
 }
 
+// has reports whether the cache has an entry for the job, without reading
+// or verifying it.
+func (c *genCache) has(j *job) bool {
+	if c == nil {
+		return false
+	}
+	_, err := os.Stat(c.jobPath(j.key))
+	return err == nil
+}
+
 func (c *genCache) get(j *job) ([]genFile, bool) {
 	if c == nil {
 		return nil, false

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/protoctl/protoctl/compile"
 )
@@ -51,6 +52,9 @@ type Result struct {
 	// Jobs counts plugin invocations; Cached counts those answered from
 	// the cache.
 	Jobs, Cached int
+	// Processes counts the generator processes started: fewer than the
+	// jobs that ran when Python buckets were merged into one protoc run.
+	Processes int
 }
 
 // Drift reports whether anything differs.
@@ -62,6 +66,8 @@ type generator struct {
 	im    *image
 	cache *genCache
 	opts  Options
+	// processes counts generator processes started.
+	processes atomic.Int64
 }
 
 // Generate runs the template's plugins over the image and writes (or
@@ -97,6 +103,7 @@ func Generate(ctx context.Context, cfg Config, tc *Toolchain, opts Options) (*Re
 	g.im = im
 	jobs := im.plan(g.cfg, g.toolID)
 	files, cached, err := g.runAll(ctx, jobs, early)
+	processes := int(g.processes.Load())
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +121,7 @@ func Generate(ctx context.Context, cfg Config, tc *Toolchain, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Added: d.added, Changed: d.changed, Removed: d.removed, Unchanged: d.unchanged, Jobs: len(jobs), Cached: cached}
+	res := &Result{Added: d.added, Changed: d.changed, Removed: d.removed, Unchanged: d.unchanged, Jobs: len(jobs), Cached: cached, Processes: processes}
 	if opts.Check {
 		if !res.Drift() && opts.InputDigest != "" {
 			st.save(opts.Root, opts.InputDigest, outputs, cleanDirs)
@@ -147,6 +154,7 @@ func (g *generator) runAll(ctx context.Context, jobs []*job, early *earlyJobs) (
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	jobs = g.coalesce(jobs, early, workers)
 	results := make([][]genFile, len(jobs))
 	var (
 		mu       sync.Mutex
@@ -169,6 +177,20 @@ func (g *generator) runAll(ctx context.Context, jobs []*job, early *earlyJobs) (
 			defer wg.Done()
 			for i := range next {
 				j := jobs[i]
+				if j.parts != nil {
+					files, err := g.run(ctx, j)
+					if err != nil {
+						fail(err)
+						continue
+					}
+					if split, err := j.split(files); err == nil {
+						for k, p := range j.parts {
+							g.cache.put(p, split[k])
+						}
+					}
+					results[i] = files
+					continue
+				}
 				if files, err, ok := early.result(j.key); ok {
 					if err != nil {
 						fail(err)
@@ -231,6 +253,7 @@ feed:
 
 // run runs one job.
 func (g *generator) run(ctx context.Context, j *job) ([]genFile, error) {
+	g.processes.Add(1)
 	if g.cfg.Plugins[j.plugins[0]].Builtin != "" {
 		return g.runBuiltins(ctx, j)
 	}

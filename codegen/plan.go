@@ -93,6 +93,8 @@ type job struct {
 	cost    int
 	key     string
 	label   string
+	// parts, for a merged job (see coalesce), are the jobs it runs at once.
+	parts []*job
 }
 
 func isWKT(name string) bool { return strings.HasPrefix(name, "google/protobuf/") }

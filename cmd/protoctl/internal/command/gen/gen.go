@@ -146,8 +146,8 @@ func run(ctx context.Context, cmd *cobra.Command, f *flags) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "protoctl: up to date (%d files, %s)\n", res.Unchanged, elapsed)
 		return nil
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "protoctl: %d added, %d changed, %d removed, %d unchanged; %d plugin runs, %d from cache (%s)\n",
-		len(res.Added), len(res.Changed), len(res.Removed), res.Unchanged, res.Jobs-res.Cached, res.Cached, elapsed)
+	fmt.Fprintf(cmd.ErrOrStderr(), "protoctl: %d added, %d changed, %d removed, %d unchanged; %d plugin runs in %d processes, %d from cache (%s)\n",
+		len(res.Added), len(res.Changed), len(res.Removed), res.Unchanged, res.Jobs-res.Cached, res.Processes, res.Cached, elapsed)
 	return nil
 }
 
