@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -203,28 +202,9 @@ func parityConfig(t *testing.T, dir string) (Config, compile.Workspace) {
 	for _, m := range b.Modules {
 		ws.Modules = append(ws.Modules, compile.Module{Path: m.Path, Includes: m.Includes, Excludes: m.Excludes})
 	}
-	cfg := Config{Clean: g.Clean}
-	if g.Managed.Enabled {
-		cfg.Managed = func(importPath, protoPackage string) ManagedFile {
-			var m ManagedFile
-			for _, o := range g.Managed.FileOptions("", importPath, protoPackage) {
-				m.Options = append(m.Options, FileOption{Number: o.Number, Value: o.Value})
-			}
-			m.JSType = g.Managed.JSType("", importPath)
-			return m
-		}
-	}
-	for _, p := range g.Plugins {
-		out := Plugin{Out: p.Out, Opt: p.Opt, Strategy: p.Strategy, IncludeImports: p.IncludeImports, IncludeWKT: p.IncludeWKT, Where: p.Pos.String()}
-		switch p.Kind {
-		case bufconfig.PluginLocal:
-			out.Local = path.Base(p.Local[0])
-		case bufconfig.PluginProtocBuiltin:
-			out.Builtin = p.ProtocBuiltin
-		default:
-			t.Fatalf("%s: unexpected plugin kind %v", p.Pos, p.Kind)
-		}
-		cfg.Plugins = append(cfg.Plugins, out)
+	cfg, err := ConfigFrom(g, &bufconfig.ProtoctlYAML{}, b.Modules)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return cfg, ws
 }

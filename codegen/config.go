@@ -51,7 +51,7 @@ type Config struct {
 	// options (an option whose value the file already has, or that the
 	// file's edition removed, is skipped) and field options. Nil disables
 	// managed mode.
-	Managed func(importPath, protoPackage string) ManagedFile
+	Managed func(importPath, protoPackage, localPath string) ManagedFile
 	// PythonImportRoot, when set, is the directory (relative to the
 	// workspace root) that Python imports are resolved from. Python outputs
 	// under it get their imports of each other rewritten to include the

@@ -25,7 +25,7 @@ func goPythonConfig() Config {
 			{Builtin: "pyi", Out: "py/pkg"},
 			{Builtin: "grpc_python", Out: "py/pkg"},
 		},
-		Managed: func(imp, _ string) ManagedFile {
+		Managed: func(imp, _, _ string) ManagedFile {
 			return ManagedFile{Options: []FileOption{{Number: 11, Value: "example.com/gen/" + filepath.Dir(imp)}}}
 		},
 		PythonImportRoot:   "py",

@@ -25,7 +25,7 @@ type image struct {
 	editions map[string]bool
 }
 
-func prepare(enc *compile.Encoded, managed func(importPath, protoPackage string) ManagedFile) (*image, error) {
+func prepare(enc *compile.Encoded, managed func(importPath, protoPackage, localPath string) ManagedFile) (*image, error) {
 	n := len(enc.Files)
 	im := &image{files: enc.Files, index: make(map[string]int, n), editions: map[string]bool{},
 		encoded: make([][]byte, n), closure: make([]string, n)}
@@ -37,7 +37,7 @@ func prepare(enc *compile.Encoded, managed func(importPath, protoPackage string)
 		b := f.Bytes
 		if managed != nil && f.Target() {
 			var err error
-			if b, err = managed(f.Name, f.Package).apply(b); err != nil {
+			if b, err = managed(f.Name, f.Package, f.LocalPath).apply(b); err != nil {
 				return nil, fmt.Errorf("%s: managed mode: %v", f.Name, err)
 			}
 		}

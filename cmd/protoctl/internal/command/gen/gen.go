@@ -95,7 +95,7 @@ func run(ctx context.Context, cmd *cobra.Command, f *flags) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := Config(tmpl, settings)
+	cfg, err := Config(tmpl, settings, ws.Buf.Modules...)
 	if err != nil {
 		return err
 	}
@@ -164,55 +164,10 @@ func driftFindings(res *codegen.Result) diag.Set {
 	return diag.NewSet(out...)
 }
 
-// Config resolves buf.gen.yaml and protoctl.yaml into a generation config,
-// refusing what protoctl cannot do offline or does not support, with the
-// place in the file.
-func Config(tmpl *bufconfig.BufGenYAML, settings *bufconfig.ProtoctlYAML) (codegen.Config, error) {
-	cfg := codegen.Config{
-		Clean:              tmpl.Clean,
-		PythonImportRoot:   settings.Python.ImportRoot,
-		PythonRequirements: settings.Python.Requirements,
-		Timeout:            settings.Gen.Timeout,
-	}
-	if tmpl.Managed.Enabled {
-		cfg.Managed = func(importPath, protoPackage string) codegen.ManagedFile {
-			var m codegen.ManagedFile
-			for _, o := range tmpl.Managed.FileOptions("", importPath, protoPackage) {
-				m.Options = append(m.Options, codegen.FileOption{Number: o.Number, Value: o.Value})
-			}
-			m.JSType = tmpl.Managed.JSType("", importPath)
-			return m
-		}
-	}
-	for _, in := range tmpl.Inputs {
-		if in.Kind != "directory" || filepath.Clean(in.Location) != "." {
-			return cfg, fmt.Errorf("%s: input %s %q is not supported: protoctl generates from the workspace itself (remove inputs)", in.Pos, in.Kind, in.Location)
-		}
-	}
-	for _, p := range tmpl.Plugins {
-		if len(p.Types) > 0 || len(p.ExcludeTypes) > 0 {
-			return cfg, fmt.Errorf("%s: types and exclude_types are not supported by protoctl yet", p.Pos)
-		}
-		out := codegen.Plugin{
-			Out: p.Out, Opt: p.Opt, Strategy: p.Strategy,
-			IncludeImports: p.IncludeImports, IncludeWKT: p.IncludeWKT,
-			Where: p.Pos.String(),
-		}
-		switch p.Kind {
-		case bufconfig.PluginRemote:
-			return cfg, fmt.Errorf("%s: remote plugin %s needs the Buf Schema Registry, and protoctl runs offline: use `local: protoc-gen-<name>` pinned in %s instead", p.Pos, p.Remote, codegen.LockFileName)
-		case bufconfig.PluginLocal:
-			if len(p.Local) != 1 {
-				return cfg, fmt.Errorf("%s: local plugin %q with arguments is not supported: protoctl runs the pinned binary by name", p.Pos, strings.Join(p.Local, " "))
-			}
-			out.Local = filepath.Base(p.Local[0])
-		case bufconfig.PluginProtocBuiltin:
-			// protoc_path is for buf; protoctl always runs the pinned protoc.
-			out.Builtin = p.ProtocBuiltin
-		}
-		cfg.Plugins = append(cfg.Plugins, out)
-	}
-	return cfg, nil
+// Config resolves buf.gen.yaml and protoctl.yaml into a generation
+// config (see codegen.ConfigFrom).
+func Config(tmpl *bufconfig.BufGenYAML, settings *bufconfig.ProtoctlYAML, modules ...bufconfig.Module) (codegen.Config, error) {
+	return codegen.ConfigFrom(tmpl, settings, modules)
 }
 
 // head picks the directory of a giant file (one holding more source than

@@ -37,7 +37,7 @@ func staleGenerated(ctx context.Context, dir string, log io.Writer) ([]string, e
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := gen.Config(tmpl, settings)
+	cfg, err := gen.Config(tmpl, settings, ws.Buf.Modules...)
 	if err != nil {
 		return nil, err
 	}
