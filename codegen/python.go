@@ -179,3 +179,11 @@ func atoi(b []byte) int {
 	n, _ := strconv.Atoi(string(b))
 	return n
 }
+
+// RewritePythonImports prefixes the imports between generated Python
+// modules, as `protoctl gen` does under python.import_root: modules names
+// the generated set (dotted, relative to the output root) and prefix is
+// the package the set is moved into. Other imports are left alone.
+func RewritePythonImports(src []byte, prefix string, modules map[string]bool) []byte {
+	return rewriteImports(src, prefix, modules)
+}

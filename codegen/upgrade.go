@@ -19,10 +19,20 @@ var DefaultGoPlugins = []string{
 	"protoc-gen-go-grpc=google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2",
 }
 
-// DefaultPython is what the generator environment pins when the lock has
-// none: grpcio-tools (protoc with the python, pyi and grpc_python
-// generators) and mypy-protobuf (typed stubs for the gRPC modules).
-var DefaultPython = []string{"grpcio-tools==1.85.1", "mypy-protobuf==5.1.0"}
+// DefaultPython is what the managed Python environment pins when the lock
+// has none: grpcio-tools (protoc with the python, pyi and grpc_python
+// generators), mypy-protobuf (typed stubs for the gRPC modules), and the
+// runtime of the reference server (python/src/protoctl_server) so that Go
+// tests can run it with the same interpreter: health checking, reflection,
+// rich status details and Prometheus metrics.
+var DefaultPython = []string{
+	"grpcio-tools==1.85.1",
+	"mypy-protobuf==5.1.0",
+	"grpcio-health-checking==1.85.1",
+	"grpcio-reflection==1.85.1",
+	"grpcio-status==1.85.3",
+	"prometheus-client==0.26.0",
+}
 
 // pythonPlugins are the protoc plugins known packages install as scripts.
 var pythonPlugins = map[string][]string{

@@ -1,0 +1,1 @@
+"""Generated Python code of the gRPC interop schema (grpc.testing); see internal/interopschema."""

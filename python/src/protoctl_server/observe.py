@@ -1,0 +1,304 @@
+"""The interceptor every call goes through, in a sync and an aio flavour.
+
+For each call it: counts it started and in flight; reads the caller's W3C
+trace context; runs the handler; turns a raised exception into the
+client's status (:func:`.errors.from_exception`; anything unmapped becomes
+UNKNOWN with a generic message, the traceback logged only); then records
+the status code and duration and logs one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar, cast
+
+import grpc
+from grpc import aio
+
+from protoctl_server import errors, trace
+from protoctl_server.contexts import MetadataPairs
+from protoctl_server.log import LOGGER
+from protoctl_server.metrics import metrics
+
+
+class Call:
+    """One call being observed."""
+
+    __slots__ = ("_done", "_labels", "_start", "method", "trace")
+
+    def __init__(self, method: str, kind: str, metadata: MetadataPairs | None) -> None:
+        self.method = method
+        service, _, name = method.lstrip("/").rpartition("/")
+        self._labels = (service, name, kind)
+        self.trace = trace.from_metadata(metadata)
+        self._start = time.perf_counter()
+        self._done = False
+        m = metrics()
+        m.started.labels(*self._labels).inc()
+        m.in_flight.labels(*self._labels).inc()
+
+    def finish(self, code: grpc.StatusCode, exc: BaseException | None = None) -> None:
+        """Record the call's end once; later calls are ignored."""
+        if self._done:
+            return
+        self._done = True
+        elapsed = time.perf_counter() - self._start
+        m = metrics()
+        m.in_flight.labels(*self._labels).dec()
+        m.handled.labels(*self._labels, code.name).inc()
+        m.latency.labels(*self._labels).observe(elapsed)
+        level = logging.ERROR if exc is not None else logging.INFO
+        if LOGGER.isEnabledFor(level):
+            LOGGER.log(
+                level,
+                "unhandled exception" if exc is not None else "rpc",
+                exc_info=(type(exc), exc, exc.__traceback__)
+                if exc is not None
+                else None,
+                extra={
+                    "method": self.method,
+                    "code": code.name,
+                    "duration_ms": round(elapsed * 1000, 3),
+                    "trace_id": self.trace.trace_id,
+                    "span_id": self.trace.parent_id,
+                    "tracestate": self.trace.tracestate,
+                },
+            )
+
+
+def _kind(h: grpc.RpcMethodHandler[Any, Any]) -> str:
+    if h.request_streaming:
+        return "bidi_stream" if h.response_streaming else "client_stream"
+    return "server_stream" if h.response_streaming else "unary"
+
+
+_Req = TypeVar("_Req")
+_Resp = TypeVar("_Resp")
+# The handler behaviours the interceptors wrap, as they are called.
+SyncUnary = Callable[[object, grpc.ServicerContext], object]
+SyncStream = Callable[[object, grpc.ServicerContext], Iterator[object]]
+AioUnary = Callable[[object, "aio.ServicerContext[Any, Any]"], Awaitable[object]]
+AioWriter = Callable[[object, "aio.ServicerContext[Any, Any]"], Awaitable[None]]
+AioStream = Callable[[object, "aio.ServicerContext[Any, Any]"], AsyncIterator[object]]
+
+
+# --- sync -------------------------------------------------------------
+
+
+def _sync_end_code(context: grpc.ServicerContext) -> grpc.StatusCode:
+    code = context.code()  # type: ignore[attr-defined]
+    if isinstance(code, grpc.StatusCode):
+        return code
+    if not context.is_active():
+        remaining = context.time_remaining()
+        if remaining is not None and remaining <= 0:
+            return grpc.StatusCode.DEADLINE_EXCEEDED
+        return grpc.StatusCode.CANCELLED
+    return grpc.StatusCode.OK
+
+
+def _sync_fail(call: Call, context: grpc.ServicerContext, exc: Exception) -> None:
+    """Finish a call whose handler raised, and abort it (raises)."""
+    code = context.code()  # type: ignore[attr-defined]
+    if isinstance(code, grpc.StatusCode) and code is not grpc.StatusCode.OK:
+        # The handler aborted by itself; grpc already holds the status.
+        call.finish(code)
+        raise exc
+    err = errors.from_exception(exc)
+    if err is None:
+        call.finish(grpc.StatusCode.UNKNOWN, exc)
+        context.abort(grpc.StatusCode.UNKNOWN, errors.GENERIC_MESSAGE)
+    existing = context.trailing_metadata() or ()
+    context.set_trailing_metadata(err.trailers(tuple(existing)))
+    call.finish(err.code)
+    context.abort(err.code, err.message)
+
+
+class SyncObserver(grpc.ServerInterceptor):
+    """The interceptor of the thread-pool server."""
+
+    def intercept_service(
+        self,
+        continuation: Callable[
+            [grpc.HandlerCallDetails], grpc.RpcMethodHandler[_Req, _Resp] | None
+        ],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[_Req, _Resp] | None:
+        h = continuation(handler_call_details)
+        if h is None:
+            return None
+        method, kind = handler_call_details.method, _kind(h)
+        md = handler_call_details.invocation_metadata
+
+        if not h.response_streaming:
+            inner = cast(
+                "SyncUnary", h.stream_unary if h.request_streaming else h.unary_unary
+            )
+
+            def unary(request: object, context: grpc.ServicerContext) -> object:
+                call = Call(method, kind, md)
+                try:
+                    response = inner(request, context)
+                except Exception as exc:
+                    _sync_fail(call, context, exc)
+                    raise
+                call.finish(_sync_end_code(context))
+                return response
+
+            factory = (
+                grpc.stream_unary_rpc_method_handler
+                if h.request_streaming
+                else grpc.unary_unary_rpc_method_handler
+            )
+            return factory(unary, h.request_deserializer, h.response_serializer)
+
+        inner_stream = cast(
+            "SyncStream", h.stream_stream if h.request_streaming else h.unary_stream
+        )
+
+        def stream(request: object, context: grpc.ServicerContext) -> Iterator[object]:
+            call = Call(method, kind, md)
+            try:
+                yield from inner_stream(request, context)
+            except Exception as exc:
+                _sync_fail(call, context, exc)
+                raise
+            finally:
+                # Reached with no status when the client went away and
+                # grpc closed the generator.
+                call.finish(_sync_end_code(context))
+
+        sfactory = (
+            grpc.stream_stream_rpc_method_handler
+            if h.request_streaming
+            else grpc.unary_stream_rpc_method_handler
+        )
+        return sfactory(stream, h.request_deserializer, h.response_serializer)
+
+
+# --- aio --------------------------------------------------------------
+
+
+def _aio_end_code(context: aio.ServicerContext[Any, Any]) -> grpc.StatusCode:
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return code
+    return grpc.StatusCode.OK
+
+
+def _aio_cancel_code(context: aio.ServicerContext[Any, Any]) -> grpc.StatusCode:
+    remaining = context.time_remaining()
+    if remaining is not None and remaining <= 0:
+        return grpc.StatusCode.DEADLINE_EXCEEDED
+    return grpc.StatusCode.CANCELLED
+
+
+async def _aio_fail(
+    call: Call, context: aio.ServicerContext[Any, Any], exc: Exception
+) -> None:
+    """Finish a call whose handler raised, and abort it (raises)."""
+    if isinstance(exc, aio.AbortError):
+        call.finish(_aio_end_code(context))
+        raise exc
+    err = errors.from_exception(exc)
+    if err is None:
+        call.finish(grpc.StatusCode.UNKNOWN, exc)
+        await context.abort(grpc.StatusCode.UNKNOWN, errors.GENERIC_MESSAGE)
+        return
+    existing = context.trailing_metadata() or ()
+    call.finish(err.code)
+    await context.abort(err.code, err.message, err.trailers(tuple(existing)))
+
+
+class AioObserver(aio.ServerInterceptor):
+    """The interceptor of the grpc.aio server."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[
+            [grpc.HandlerCallDetails],
+            Awaitable[grpc.RpcMethodHandler[_Req, _Resp] | None],
+        ],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[_Req, _Resp] | None:
+        h = await continuation(handler_call_details)
+        if h is None:
+            return None
+        method, kind = handler_call_details.method, _kind(h)
+        md = handler_call_details.invocation_metadata
+
+        if not h.response_streaming:
+            inner = cast(
+                "AioUnary", h.stream_unary if h.request_streaming else h.unary_unary
+            )
+
+            async def unary(
+                request: object, context: aio.ServicerContext[Any, Any]
+            ) -> object:
+                call = Call(method, kind, md)
+                try:
+                    response = await inner(request, context)
+                except asyncio.CancelledError:
+                    call.finish(_aio_cancel_code(context))
+                    raise
+                except Exception as exc:
+                    await _aio_fail(call, context, exc)
+                    raise
+                call.finish(_aio_end_code(context))
+                return response
+
+            factory = (
+                grpc.stream_unary_rpc_method_handler
+                if h.request_streaming
+                else grpc.unary_unary_rpc_method_handler
+            )
+            return factory(unary, h.request_deserializer, h.response_serializer)
+
+        raw = h.stream_stream if h.request_streaming else h.unary_stream
+        sfactory = (
+            grpc.stream_stream_rpc_method_handler
+            if h.request_streaming
+            else grpc.unary_stream_rpc_method_handler
+        )
+        if not inspect.isasyncgenfunction(raw):
+            # A coroutine that writes with context.write (aio health Watch).
+            inner_writer = cast("AioWriter", raw)
+
+            async def writer(
+                request: object, context: aio.ServicerContext[Any, Any]
+            ) -> None:
+                call = Call(method, kind, md)
+                try:
+                    await inner_writer(request, context)
+                except asyncio.CancelledError:
+                    call.finish(_aio_cancel_code(context))
+                    raise
+                except Exception as exc:
+                    await _aio_fail(call, context, exc)
+                    raise
+                call.finish(_aio_end_code(context))
+
+            return sfactory(writer, h.request_deserializer, h.response_serializer)
+
+        inner_stream = cast("AioStream", raw)
+
+        async def stream(
+            request: object, context: aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[object]:
+            call = Call(method, kind, md)
+            try:
+                async for response in inner_stream(request, context):
+                    yield response
+            except (asyncio.CancelledError, GeneratorExit):
+                call.finish(_aio_cancel_code(context))
+                raise
+            except Exception as exc:
+                await _aio_fail(call, context, exc)
+                raise
+            call.finish(_aio_end_code(context))
+
+        return sfactory(stream, h.request_deserializer, h.response_serializer)
