@@ -13,11 +13,36 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+// properties are the header's versions and the run's peak memory, as
+// JUnit properties: "<runtime>.<package>", "generator.<name>",
+// "peak_rss_bytes.<process>".
+func properties(h Header, rep *Report) []junitProperty {
+	var out []junitProperty
+	for _, rt := range sortedKeys(h.Runtimes) {
+		for _, pkg := range sortedKeys(h.Runtimes[rt]) {
+			out = append(out, junitProperty{Name: rt + "." + pkg, Value: h.Runtimes[rt][pkg]})
+		}
+	}
+	for _, g := range sortedKeys(h.Generators) {
+		out = append(out, junitProperty{Name: "generator." + g, Value: h.Generators[g]})
+	}
+	for _, p := range sortedKeys(rep.PeakRSS) {
+		out = append(out, junitProperty{Name: "peak_rss_bytes." + p, Value: fmt.Sprint(rep.PeakRSS[p])})
+	}
+	return out
 }
 
 type junitCase struct {
@@ -34,8 +59,9 @@ type junitMessage struct {
 
 // PrintJUnit writes the report as JUnit XML for CI: one testsuite per suite,
 // one testcase per request; expected divergences are skipped test cases
-// whose message gives the reason.
-func (rep *Report) PrintJUnit(w io.Writer, repro func(id string) string) error {
+// whose message gives the reason. Every testsuite carries the header's
+// versions as properties.
+func (rep *Report) PrintJUnit(w io.Writer, h Header, repro func(id string) string) error {
 	var doc junitSuites
 	if d := rep.Drift; d != nil {
 		s := junitSuite{Name: "drift", Tests: len(d.Findings), Failures: len(d.Findings)}
@@ -60,7 +86,7 @@ func (rep *Report) PrintJUnit(w io.Writer, repro func(id string) string) error {
 		}
 		switch r.Status {
 		case StatusFailed:
-			in := inputOf(r.Request)
+			in := inputOf(r)
 			text := fmt.Sprintf("%s\ninput hex: %s\ninput json: %s\ngo: %s\npython: %s", strings.Join(lines, "\n"), in.Hex, in.JSON, replyText(r.Go), replyText(r.Python))
 			if repro != nil {
 				text += "\nreproduce: " + repro(r.ID)
@@ -77,6 +103,10 @@ func (rep *Report) PrintJUnit(w io.Writer, repro func(id string) string) error {
 		}
 		s.Tests++
 		s.Cases = append(s.Cases, c)
+	}
+	props := properties(h, rep)
+	for i := range doc.Suites {
+		doc.Suites[i].Properties = props
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

@@ -19,7 +19,7 @@ func TestPrintJUnit(t *testing.T) {
 		{ID: "known.json", Suite: "s", Group: "g", Request: req, Status: StatusExpected, Problems: []Problem{{Runtime: "python", Message: "lenient", Expected: &Expectation{Reason: "python is lenient"}}}},
 	}}
 	var b strings.Builder
-	if err := rep.PrintJUnit(&b, func(id string) string { return "protoctl conformance --case " + id }); err != nil {
+	if err := rep.PrintJUnit(&b, Header{}, func(id string) string { return "protoctl conformance --case " + id }); err != nil {
 		t.Fatal(err)
 	}
 	var doc junitSuites

@@ -3,6 +3,7 @@ package conformance
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +12,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/protoctl/protoctl/gen/conformance"
@@ -56,6 +59,9 @@ type Reply struct {
 	Response *pb.ConformanceResponse
 	// Failure says what went wrong with the testee, with its stderr.
 	Failure string
+	// Size is the full size of a payload the run kept only in part (0:
+	// kept whole).
+	Size int
 }
 
 // Process is one long-lived testee. It is not safe for concurrent use.
@@ -68,12 +74,16 @@ type Process struct {
 	Window int
 	// Restarts counts the restarts after a failure.
 	Restarts int
+	// PeakRSS is the largest resident set, in bytes, of any testee process
+	// that has exited (0 where the platform does not say).
+	PeakRSS int64
 
 	proc   *exec.Cmd
 	stdin  io.WriteCloser
 	frames chan frameOrError
 	stderr *tail
 	fresh  bool
+	live   int64
 }
 
 type frameOrError struct {
@@ -129,13 +139,30 @@ func (p *Process) stop() string {
 	if p.proc == nil {
 		return ""
 	}
+	p.sample()
 	_ = p.stdin.Close()
 	_ = p.proc.Process.Kill()
 	for range p.frames {
 	}
 	_ = p.proc.Wait()
-	p.proc = nil
+	p.exited()
 	return strings.TrimSpace(p.stderr.String())
+}
+
+// sample records the peak memory of the running testee, where the
+// platform can tell while it runs.
+func (p *Process) sample() {
+	p.live = livePeakRSS(p.proc.Process.Pid)
+	p.PeakRSS = max(p.PeakRSS, p.live)
+}
+
+// exited records the resource use of the testee that just ended: the
+// exit status's figure where sample had none.
+func (p *Process) exited() {
+	if p.live == 0 {
+		p.PeakRSS = max(p.PeakRSS, peakRSS(p.proc.ProcessState))
+	}
+	p.proc, p.live = nil, 0
 }
 
 // Close ends the testee: it closes stdin, so a healthy testee exits on EOF,
@@ -144,17 +171,18 @@ func (p *Process) Close() error {
 	if p.proc == nil {
 		return nil
 	}
+	p.sample()
 	_ = p.stdin.Close()
 	done := make(chan error, 1)
 	go func() { done <- p.proc.Wait() }()
 	select {
 	case err := <-done:
-		p.proc = nil
+		p.exited()
 		return err
 	case <-time.After(time.Second):
 		_ = p.proc.Process.Kill()
 		<-done
-		p.proc = nil
+		p.exited()
 		return fmt.Errorf("%s testee did not exit on EOF", p.cmd.Name)
 	}
 }
@@ -162,24 +190,22 @@ func (p *Process) Close() error {
 // Do sends every request and returns one Reply per request, in order. A
 // testee that fails on a request is restarted and the batch goes on with the
 // next request. Do returns an error only when ctx ends or the testee cannot
-// start.
+// start. Requests are encoded as they are written, so a batch of large
+// requests is not held twice in memory.
 func (p *Process) Do(ctx context.Context, reqs []*pb.ConformanceRequest) ([]Reply, error) {
-	enc := make([][]byte, len(reqs))
 	for i, r := range reqs {
-		b, err := proto.Marshal(r)
-		if err != nil {
-			return nil, err
+		if !utf8.ValidString(r.GetMessageType()) || !utf8.ValidString(r.GetJsonPayload()) || !utf8.ValidString(r.GetTextPayload()) {
+			return nil, fmt.Errorf("request %d (%s): a string of the request is not valid UTF-8", i+1, r.GetMessageType())
 		}
-		enc[i] = AppendFrame(nil, b)
 	}
 	replies := make([]Reply, len(reqs))
-	for i := 0; i < len(enc); {
+	for i := 0; i < len(reqs); {
 		if p.proc == nil {
 			if err := p.start(); err != nil {
 				return nil, err
 			}
 		}
-		n, failure, err := p.batch(ctx, enc[i:], replies[i:])
+		n, failure, err := p.batch(ctx, reqs[i:], replies[i:])
 		i += n
 		if err != nil {
 			p.stop()
@@ -201,12 +227,13 @@ func (p *Process) Do(ctx context.Context, reqs []*pb.ConformanceRequest) ([]Repl
 // batch pipelines reqs to the running testee. It returns how many replies it
 // filled before the testee failed (failure is then non-empty and describes
 // the failure on the next request).
-func (p *Process) batch(ctx context.Context, reqs [][]byte, replies []Reply) (int, string, error) {
+func (p *Process) batch(ctx context.Context, reqs []*pb.ConformanceRequest, replies []Reply) (int, string, error) {
 	tokens := make(chan struct{}, p.window())
 	done := make(chan struct{})
 	defer close(done)
 	go p.write(reqs, tokens, done)
-	timer := time.NewTimer(p.timeout())
+	timeout := p.timeoutFor(reqs[0])
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for i := range reqs {
 		select {
@@ -217,16 +244,19 @@ func (p *Process) batch(ctx context.Context, reqs [][]byte, replies []Reply) (in
 				}
 				return i, fmt.Sprintf("%s testee wrote garbage: %v", p.cmd.Name, f.err), nil
 			}
-			resp := &pb.ConformanceResponse{}
-			if err := proto.Unmarshal(f.frame, resp); err != nil {
+			resp, err := parseResponse(f.frame)
+			if err != nil {
 				return i, fmt.Sprintf("%s testee wrote garbage: not a ConformanceResponse: %v", p.cmd.Name, err), nil
 			}
 			replies[i] = Reply{Response: resp}
 			p.fresh = false
 			<-tokens
-			timer.Reset(p.timeout())
+			if i+1 < len(reqs) {
+				timeout = p.timeoutFor(reqs[i+1])
+				timer.Reset(timeout)
+			}
 		case <-timer.C:
-			return i, fmt.Sprintf("%s testee timed out after %v", p.cmd.Name, p.timeout()), nil
+			return i, fmt.Sprintf("%s testee timed out after %v", p.cmd.Name, timeout), nil
 		case <-ctx.Done():
 			return i, "", ctx.Err()
 		}
@@ -234,16 +264,25 @@ func (p *Process) batch(ctx context.Context, reqs [][]byte, replies []Reply) (in
 	return len(reqs), "", nil
 }
 
-func (p *Process) timeout() time.Duration {
+// SizeAllowance is how many request bytes add a second to the per-case
+// timeout: moving and parsing a 65 MiB message takes longer than a small
+// one, on a loaded machine too.
+const SizeAllowance = 8 << 20
+
+// timeoutFor is the wait for the response to req: Timeout (plus
+// StartTimeout for a fresh testee), plus a second per SizeAllowance bytes.
+func (p *Process) timeoutFor(req *pb.ConformanceRequest) time.Duration {
+	d := p.Timeout
 	if p.fresh {
-		return p.StartTimeout + p.Timeout
+		d += p.StartTimeout
 	}
-	return p.Timeout
+	return d + time.Duration(proto.Size(req)/SizeAllowance)*time.Second
 }
 
-// write sends reqs, at most Window ahead of the responses, coalescing the
-// requests it may send at once into one write.
-func (p *Process) write(reqs [][]byte, tokens chan struct{}, done chan struct{}) {
+// write sends reqs, at most Window ahead of the responses, encoding each
+// request as it goes and coalescing the requests it may send at once into
+// one write.
+func (p *Process) write(reqs []*pb.ConformanceRequest, tokens chan struct{}, done chan struct{}) {
 	var buf []byte
 	flush := func() bool {
 		if len(buf) == 0 {
@@ -266,12 +305,84 @@ func (p *Process) write(reqs [][]byte, tokens chan struct{}, done chan struct{})
 				return
 			}
 		}
-		buf = append(buf, r...)
-		if len(buf) >= 256<<10 && !flush() {
-			return
+		if pl := r.GetProtobufPayload(); len(pl) >= bigPayload {
+			// A large payload is written from the request itself rather
+			// than copied into the frame.
+			buf = appendFrameHead(buf, r)
+			if !flush() {
+				return
+			}
+			if _, err := p.stdin.Write(pl); err != nil {
+				return
+			}
+			buf = nil
+			continue
+		}
+		var err error
+		if buf, err = appendRequest(buf, r); err != nil {
+			// Not encodable: send an empty request, which the testee
+			// answers with a runtime error naming no payload.
+			buf, _ = appendRequest(buf, &pb.ConformanceRequest{})
+		}
+		if len(buf) >= 256<<10 {
+			if !flush() {
+				return
+			}
+			if cap(buf) > 1<<20 {
+				buf = nil // do not keep a large request's buffer
+			}
 		}
 	}
 	flush()
+}
+
+// bigPayload is the size from which a binary payload is written and read
+// in place rather than copied.
+const bigPayload = 1 << 20
+
+// appendFrameHead appends the frame of req up to its binary payload: the
+// length, the other fields, the payload's tag and length. The payload
+// itself follows (field order does not matter on the wire).
+func appendFrameHead(dst []byte, req *pb.ConformanceRequest) []byte {
+	head := &pb.ConformanceRequest{
+		RequestedOutputFormat: req.GetRequestedOutputFormat(),
+		MessageType:           req.GetMessageType(),
+		TestCategory:          req.GetTestCategory(),
+		JspbEncodingOptions:   req.GetJspbEncodingOptions(),
+		PrintUnknownFields:    req.GetPrintUnknownFields(),
+	}
+	pl := req.GetProtobufPayload()
+	size := proto.Size(head) + protowire.SizeTag(1) + protowire.SizeBytes(len(pl))
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(size))
+	dst, _ = proto.MarshalOptions{}.MarshalAppend(dst, head)
+	dst = protowire.AppendTag(dst, 1, protowire.BytesType)
+	return protowire.AppendVarint(dst, uint64(len(pl)))
+}
+
+// parseResponse reads a response frame. A large frame holding only a
+// binary payload keeps the payload in the frame instead of copying it.
+func parseResponse(frame []byte) (*pb.ConformanceResponse, error) {
+	if len(frame) >= bigPayload {
+		if num, typ, n := protowire.ConsumeTag(frame); n > 0 && num == 3 && typ == protowire.BytesType {
+			if v, m := protowire.ConsumeBytes(frame[n:]); m > 0 && n+m == len(frame) {
+				return &pb.ConformanceResponse{Result: &pb.ConformanceResponse_ProtobufPayload{ProtobufPayload: v}}, nil
+			}
+		}
+	}
+	resp := &pb.ConformanceResponse{}
+	return resp, proto.Unmarshal(frame, resp)
+}
+
+// appendRequest appends req as a frame to dst.
+func appendRequest(dst []byte, req *pb.ConformanceRequest) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0)
+	dst, err := proto.MarshalOptions{}.MarshalAppend(dst, req)
+	if err != nil {
+		return dst[:start], err
+	}
+	binary.LittleEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
+	return dst, nil
 }
 
 // tail keeps the last max bytes written to it.

@@ -98,22 +98,64 @@ func (rep *Report) CasesPerSecond() float64 {
 
 // Header describes what ran, for the top of a report.
 type Header struct {
-	Go       string            `json:"go"`
-	Python   string            `json:"python"`
-	Versions map[string]string `json:"versions,omitempty"`
+	// Go and Python are the testee commands.
+	Go     string `json:"go"`
+	Python string `json:"python"`
+	// Runtimes are the versions each testee reports: runtime -> package
+	// -> version (e.g. go -> google.golang.org/protobuf -> v1.36.12,
+	// python -> backend -> upb).
+	Runtimes map[string]map[string]string `json:"runtimes"`
+	// Generators are the code generators pinned in protoctl.lock, by name.
+	Generators map[string]string `json:"generators"`
+}
+
+// Lines are the header's version lines: one per runtime, one for the
+// generators.
+func (h Header) Lines() []string {
+	var out []string
+	for _, rt := range sortedKeys(h.Runtimes) {
+		var parts []string
+		for _, pkg := range sortedKeys(h.Runtimes[rt]) {
+			parts = append(parts, pkg+" "+h.Runtimes[rt][pkg])
+		}
+		out = append(out, fmt.Sprintf("%s runtime: %s", rt, strings.Join(parts, ", ")))
+	}
+	if len(h.Generators) > 0 {
+		var parts []string
+		for _, g := range sortedKeys(h.Generators) {
+			parts = append(parts, g+" "+h.Generators[g])
+		}
+		out = append(out, "generators (protoctl.lock): "+strings.Join(parts, ", "))
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// TextOptions tune the text report.
+type TextOptions struct {
+	// Verbose also lists the expected divergences and the inactive
+	// expectations.
+	Verbose bool
 }
 
 // PrintText writes the failures (each with its input, both outputs and a
 // command that reproduces it) and the summary table.
-func (rep *Report) PrintText(w io.Writer, h Header, repro func(id string) string) error {
-	fmt.Fprintf(w, "go testee:     %s\npython testee: %s\n", h.Go, h.Python)
-	keys := make([]string, 0, len(h.Versions))
-	for k := range h.Versions {
-		keys = append(keys, k)
+func (rep *Report) PrintText(w io.Writer, h Header, repro func(id string) string, opts ...TextOptions) error {
+	var o TextOptions
+	if len(opts) > 0 {
+		o = opts[0]
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "%s: %s\n", k, h.Versions[k])
+	fmt.Fprintf(w, "go testee:     %s\npython testee: %s\n", h.Go, h.Python)
+	for _, l := range h.Lines() {
+		fmt.Fprintln(w, l)
 	}
 	fmt.Fprintln(w)
 	if rep.Drift != nil && len(rep.Drift.Findings) > 0 {
@@ -133,13 +175,35 @@ func (rep *Report) PrintText(w io.Writer, h Header, repro func(id string) string
 				fmt.Fprintf(w, "  %s: %s\n", p.Runtime, indent(p.Message, "    "))
 			}
 		}
-		in := inputOf(r.Request)
+		in := inputOf(r)
 		fmt.Fprintf(w, "  input hex:  %s\n  input json: %s\n", in.Hex, in.JSON)
 		fmt.Fprintf(w, "  go:     %s\n  python: %s\n", replyText(r.Go), replyText(r.Python))
+		if r.Origin != "" && (r.Return.Response != nil || r.Return.Failure != "") {
+			fmt.Fprintf(w, "  back in %s (the round trip's last leg): %s\n", r.Origin, replyText(r.Return))
+		}
 		if repro != nil {
 			fmt.Fprintf(w, "  reproduce: %s\n", repro(r.ID))
 		}
 		fmt.Fprintln(w)
+	}
+	if o.Verbose {
+		for _, r := range rep.Results {
+			if r.Status != StatusExpected {
+				continue
+			}
+			fmt.Fprintf(w, "EXPECTED %s/%s\n", r.Suite, r.ID)
+			for _, p := range r.Problems {
+				if p.Expected != nil {
+					fmt.Fprintf(w, "  %s: %s\n    reason: %s\n    source: %s\n", p.Runtime, indent(firstLine([]string{p.Message}), "    "), p.Expected.Reason, p.Expected.Source)
+				}
+			}
+		}
+		for _, x := range rep.Inactive {
+			fmt.Fprintf(w, "INACTIVE expectation %s (%s): %s\n", x.Case, x.Runtime, x.Why)
+		}
+		fmt.Fprintln(w)
+	} else if len(rep.Inactive) > 0 {
+		fmt.Fprintf(w, "%d expectations are inactive for these versions (--verbose lists them)\n\n", len(rep.Inactive))
 	}
 	cats, suites := rep.Summary()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -153,9 +217,25 @@ func (rep *Report) PrintText(w io.Writer, h Header, repro func(id string) string
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\n%d requests in %v (%.0f cross-runtime comparisons/s), testee restarts: go %d, python %d\n",
-		len(rep.Results), rep.Duration.Round(1e6), rep.CasesPerSecond(), rep.Restarts[RuntimeGo], rep.Restarts[RuntimePython])
-	return err
+	if _, err := fmt.Fprintf(w, "\n%d requests in %v (%.0f cross-runtime comparisons/s), testee restarts: go %d, python %d\n",
+		len(rep.Results), rep.Duration.Round(1e6), rep.CasesPerSecond(), rep.Restarts[RuntimeGo], rep.Restarts[RuntimePython]); err != nil {
+		return err
+	}
+	if m := rep.PeakRSS; len(m) > 0 {
+		_, err := fmt.Fprintf(w, "peak memory (RSS): driver %s, go testee %s, python testee %s\n", mib(m[PeakDriver]), mib(m[RuntimeGo]), mib(m[RuntimePython]))
+		return err
+	}
+	return nil
+}
+
+// PeakDriver is the PeakRSS key of the driver process.
+const PeakDriver = "driver"
+
+func mib(n int64) string {
+	if n <= 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
 }
 
 // jsonReport is the --format json document.
@@ -169,6 +249,11 @@ type jsonReport struct {
 	CasesPerSecond float64        `json:"cases_per_second"`
 	Restarts       map[string]int `json:"restarts"`
 	Drift          []DriftFinding `json:"drift"`
+	// Inactive are the expectations whose version ranges exclude the
+	// running versions.
+	Inactive []Expectation `json:"inactive_expectations"`
+	// PeakRSS is in bytes, by process: driver, go, python.
+	PeakRSS map[string]int64 `json:"peak_rss_bytes,omitempty"`
 }
 
 type jsonFailure struct {
@@ -179,6 +264,8 @@ type jsonFailure struct {
 	Input     input         `json:"input"`
 	Go        string        `json:"go"`
 	Python    string        `json:"python"`
+	Origin    string        `json:"origin,omitempty"`
+	Return    string        `json:"return,omitempty"`
 	Reproduce string        `json:"reproduce,omitempty"`
 }
 
@@ -199,7 +286,8 @@ type input struct {
 func (rep *Report) PrintJSON(w io.Writer, h Header, repro func(id string) string) error {
 	cats, suites := rep.Summary()
 	doc := jsonReport{Header: h, Suites: suites, Categories: cats, Failures: []jsonFailure{}, Expected: []jsonFailure{},
-		DurationMillis: rep.Duration.Milliseconds(), CasesPerSecond: rep.CasesPerSecond(), Restarts: rep.Restarts, Drift: []DriftFinding{}}
+		DurationMillis: rep.Duration.Milliseconds(), CasesPerSecond: rep.CasesPerSecond(), Restarts: rep.Restarts, Drift: []DriftFinding{},
+		Inactive: append([]Expectation{}, rep.Inactive...), PeakRSS: rep.PeakRSS}
 	if rep.Drift != nil {
 		doc.Drift = append(doc.Drift, rep.Drift.Findings...)
 	}
@@ -207,7 +295,10 @@ func (rep *Report) PrintJSON(w io.Writer, h Header, repro func(id string) string
 		if r.Status == StatusPassed {
 			continue
 		}
-		f := jsonFailure{Suite: r.Suite, ID: r.ID, Type: r.Request.GetMessageType(), Input: inputOf(r.Request), Go: replyText(r.Go), Python: replyText(r.Python)}
+		f := jsonFailure{Suite: r.Suite, ID: r.ID, Type: r.Request.GetMessageType(), Input: inputOf(r), Go: replyText(r.Go), Python: replyText(r.Python), Origin: r.Origin}
+		if r.Origin != "" && (r.Return.Response != nil || r.Return.Failure != "") {
+			f.Return = replyText(r.Return)
+		}
 		if repro != nil {
 			f.Reproduce = repro(r.ID)
 		}
@@ -226,15 +317,19 @@ func (rep *Report) PrintJSON(w io.Writer, h Header, repro func(id string) string
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
 }
 
-func inputOf(req *pb.ConformanceRequest) input {
+func inputOf(r Result) input {
+	req := r.Request
 	switch p := req.GetPayload().(type) {
 	case *pb.ConformanceRequest_ProtobufPayload:
-		return input{Hex: hex.EncodeToString(p.ProtobufPayload)}
+		b, more := shown(p.ProtobufPayload, r.InputSize)
+		return input{Hex: hex.EncodeToString(b) + more}
 	case *pb.ConformanceRequest_JsonPayload:
-		return input{Hex: hex.EncodeToString([]byte(p.JsonPayload)), JSON: p.JsonPayload}
+		b, more := shown([]byte(p.JsonPayload), r.InputSize)
+		return input{Hex: hex.EncodeToString(b) + more, JSON: string(b) + more}
 	}
 	b, _ := protojson.Marshal(req)
 	return input{JSON: string(b)}
@@ -246,11 +341,14 @@ func replyText(r Reply) string {
 	}
 	switch x := r.Response.GetResult().(type) {
 	case *pb.ConformanceResponse_ProtobufPayload:
-		return "protobuf " + hex.EncodeToString(x.ProtobufPayload)
+		b, more := shown(x.ProtobufPayload, r.Size)
+		return "protobuf " + hex.EncodeToString(b) + more
 	case *pb.ConformanceResponse_JsonPayload:
-		return "json " + x.JsonPayload
+		b, more := shown([]byte(x.JsonPayload), r.Size)
+		return "json " + string(b) + more
 	case *pb.ConformanceResponse_TextPayload:
-		return "text " + x.TextPayload
+		b, more := shown([]byte(x.TextPayload), r.Size)
+		return "text " + string(b) + more
 	}
 	return string(KindOf(r)) + errorText(r) + runtimeText(r)
 }

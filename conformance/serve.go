@@ -3,6 +3,7 @@ package conformance
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -76,8 +77,12 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer, types Resolver, fault 
 		if err != nil {
 			b, _ = proto.Marshal(&pb.ConformanceResponse{Result: &pb.ConformanceResponse_RuntimeError{RuntimeError: "cannot serialize ConformanceResponse: " + err.Error()}})
 		}
-		buf = AppendFrame(buf[:0], b)
+		// The length, then the response, without copying a large one.
+		buf = binary.LittleEndian.AppendUint32(buf[:0], uint32(len(b)))
 		if _, err := out.Write(buf); err != nil {
+			return err
+		}
+		if _, err := out.Write(b); err != nil {
 			return err
 		}
 	}

@@ -23,10 +23,18 @@ import (
 //	    ignore_unknown: true      # JSON_IGNORE_UNKNOWN_PARSING_TEST
 //	    outputs: [protobuf, json] # the default
 //	    want: ok                  # optional: ok, parse_error, serialize_error, error
+//	    origin: python            # optional: go or python, see below
 //	    note: why the case exists
 //
 // Each case becomes one request per output; a request's ID is
 // "<name>.<output>".
+//
+// A case with an origin is a round trip that starts in that runtime: the
+// input is a seed which the origin testee first rewrites in the same format
+// (so the bytes or JSON the other runtime reads were written by the
+// origin); both runtimes then read it and write the requested output; and
+// the other runtime's output goes back to the origin, which must read it
+// and write exactly what it wrote itself.
 type Suite struct {
 	Name  string `yaml:"suite"`
 	Cases []Case `yaml:"cases"`
@@ -46,8 +54,14 @@ type Case struct {
 	Outputs       []string `yaml:"outputs"`
 	Want          string   `yaml:"want"`
 	Note          string   `yaml:"note"`
+	Origin        string   `yaml:"origin"`
 
 	line int
+	// raw is the binary input of a case built in code (Binary is nil), or
+	// build makes it when the case's requests are made (so a large case
+	// that --case leaves out is never built).
+	raw   []byte
+	build func() []byte
 }
 
 // Request is one request of a suite, ready to send.
@@ -106,6 +120,8 @@ func ParseSuite(name string, data []byte) (*Suite, error) {
 			return nil, fmt.Errorf("%s case %s: give exactly one of binary and json", where, c.Name)
 		case !wants[c.Want]:
 			return nil, fmt.Errorf("%s case %s: want %q is not one of ok, parse_error, serialize_error, error", where, c.Name, c.Want)
+		case c.Origin != "" && c.Origin != RuntimeGo && c.Origin != RuntimePython:
+			return nil, fmt.Errorf("%s case %s: origin %q is not go or python", where, c.Name, c.Origin)
 		}
 		seen[c.Name] = true
 		if c.Binary != nil {
@@ -137,11 +153,17 @@ func (s *Suite) Requests() []Request {
 	var reqs []Request
 	for i := range s.Cases {
 		c := &s.Cases[i]
+		raw := c.raw
+		if raw == nil && c.build != nil {
+			raw = c.build() // once for the case: its requests share it
+		}
+		if raw == nil && c.Binary != nil {
+			raw, _ = c.binary()
+		}
 		for _, o := range c.Outputs {
 			req := &pb.ConformanceRequest{MessageType: c.Type, RequestedOutputFormat: outputs[o]}
-			if c.Binary != nil {
-				b, _ := c.binary()
-				req.Payload = &pb.ConformanceRequest_ProtobufPayload{ProtobufPayload: b}
+			if raw != nil {
+				req.Payload = &pb.ConformanceRequest_ProtobufPayload{ProtobufPayload: raw}
 				req.TestCategory = pb.TestCategory_BINARY_TEST
 			} else {
 				req.Payload = &pb.ConformanceRequest_JsonPayload{JsonPayload: *c.JSON}

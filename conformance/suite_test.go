@@ -113,10 +113,17 @@ func TestParseExpectationsErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, input, want string
 	}{
-		{"bad pattern", "expectations:\n  - {case: '[', runtime: go, reason: r, source: s}\n", `e.yaml:2: case pattern "[" is not a valid pattern`},
+		{"bad pattern", "expectations:\n  - {case: '[', runtime: go, versions: {go: 'google.golang.org/protobuf>=1.36'}, reason: r, source: s}\n", `e.yaml:2: case pattern "[" is not a valid pattern`},
 		{"bad runtime", "expectations:\n  - {case: a, runtime: java, reason: r, source: s}\n", `runtime "java" is not go, python or go-python`},
-		{"no reason", "expectations:\n  - {case: a, runtime: go, source: s}\n", "needs a reason and a source"},
-		{"no source", "expectations:\n  - {case: a, runtime: go, reason: r}\n", "needs a reason and a source"},
+		{"no reason", "expectations:\n  - {case: a, runtime: go, versions: {go: 'google.golang.org/protobuf>=1.36'}, source: s}\n", "needs a reason and a source"},
+		{"no source", "expectations:\n  - {case: a, runtime: go, versions: {go: 'google.golang.org/protobuf>=1.36'}, reason: r}\n", "needs a reason and a source"},
+		{"no versions", "expectations:\n  - {case: a, runtime: go, reason: r, source: s}\n", `e.yaml:2: case a: versions: missing the go version range (e.g. "google.golang.org/protobuf>=1.36,<2")`},
+		{"go-python needs both", "expectations:\n  - {case: a, runtime: go-python, versions: {go: 'google.golang.org/protobuf>=1.36'}, reason: r, source: s}\n", "versions: missing the python version range"},
+		{"unknown runtime in versions", "expectations:\n  - {case: a, runtime: go, versions: {go: 'google.golang.org/protobuf>=1', java: 'x>=1'}, reason: r, source: s}\n", `versions: runtime "java" is not go or python`},
+		{"no package", "expectations:\n  - {case: a, runtime: python, versions: {python: '>=7'}, reason: r, source: s}\n", `versions: python: ">=7": want a package and comparisons`},
+		{"bad comparison", "expectations:\n  - {case: a, runtime: python, versions: {python: 'protobuf>=7,~8'}, reason: r, source: s}\n", `"~8" is not a comparison like >=1.2 or <2`},
+		{"bad version", "expectations:\n  - {case: a, runtime: python, versions: {python: 'protobuf>=x'}, reason: r, source: s}\n", `">=x" is not a comparison`},
+		{"bad backend", "expectations:\n  - {case: a, runtime: python, versions: {python: 'protobuf>=7'}, backend: jython, reason: r, source: s}\n", `backend "jython" is not upb, cpp or python`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -136,9 +143,9 @@ func TestJudge(t *testing.T) {
 	t.Parallel()
 	parseError := Reply{Response: &pb.ConformanceResponse{Result: &pb.ConformanceResponse_ParseError{ParseError: "bad"}}}
 	expect, err := ParseExpectations("e.yaml", []byte(`expectations:
-  - {case: lenient.*, runtime: python, reason: python is lenient, source: s}
-  - {case: fixed.*, runtime: python, reason: was lenient, source: s}
-  - {case: differ.*, runtime: go-python, reason: they differ, source: s}
+  - {case: lenient.*, runtime: python, versions: {python: protobuf>=7}, reason: python is lenient, source: s}
+  - {case: fixed.*, runtime: python, versions: {python: protobuf>=7}, reason: was lenient, source: s}
+  - {case: differ.*, runtime: go-python, versions: {go: google.golang.org/protobuf>=1.36, python: protobuf>=7}, reason: they differ, source: s}
 `))
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,12 @@ func RuntimeSuite() (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseSuite(RuntimeSuiteFile, data)
+	s, err := ParseSuite(RuntimeSuiteFile, data)
+	if err != nil {
+		return nil, err
+	}
+	s.Cases = append(s.Cases, generatedCases()...)
+	return s, nil
 }
 
 // BuiltinExpectations are the known divergences of the built-in suites.

@@ -46,16 +46,3 @@ func PythonTestee(python, root, backend string, args ...string) Command {
 	}
 	return Command{Name: RuntimePython, Path: python, Args: append([]string{"-m", "protoctl_conformance.testee"}, args...), Env: env}
 }
-
-// PythonVersions asks the interpreter of a Python testee command for the
-// versions of its protobuf runtime and backend.
-func PythonVersions(ctx context.Context, c Command) map[string]string {
-	cmd := exec.CommandContext(ctx, c.Path, "-c", "import sys, google.protobuf as p\nfrom google.protobuf.internal import api_implementation as a\nprint(p.__version__, a.Type(), sys.version.split()[0])")
-	cmd.Env = append(os.Environ(), c.Env...)
-	out, err := cmd.Output()
-	f := strings.Fields(string(out))
-	if err != nil || len(f) != 3 {
-		return map[string]string{"python protobuf": "unknown"}
-	}
-	return map[string]string{"python protobuf": f[0] + " (" + f[1] + " backend)", "python": f[2]}
-}

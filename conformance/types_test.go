@@ -55,7 +55,8 @@ func TestDynamicTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	goCmd := goTestee(t)
-	goCmd.Args = []string{"-descriptor_set", set}
+	// The flag spelling docs/conformance.md gives for the upstream runner.
+	goCmd.Args = []string{"--descriptor-set", set}
 	pyCmd := PythonTestee(python(t), repoRoot(t), "", "--descriptor-set", set)
 	g, p := NewProcess(goCmd), NewProcess(pyCmd)
 	defer g.Close()
@@ -65,6 +66,7 @@ cases:
   - {name: binary, type: dyn.v1.Dyn, binary: "0807 1202 0801", want: ok}
   - {name: json, type: dyn.v1.Dyn, json: '{"count": 7, "took": "1.5s"}', want: ok}
   - {name: bad, type: dyn.v1.Dyn, json: '{"took": "soon"}', want: parse_error}
+  - {name: failure_set, type: conformance.FailureSet, binary: "", outputs: [protobuf], want: ok}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +83,7 @@ cases:
 		"binary.protobuf passed protobuf_payload", "binary.json passed json_payload",
 		"json.protobuf passed protobuf_payload", "json.json passed json_payload",
 		"bad.protobuf passed parse_error", "bad.json passed parse_error",
+		"failure_set.protobuf passed protobuf_payload", // the upstream runner's first request
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)

@@ -8,6 +8,7 @@
 //	protoctl gen --check         fail when generated code is out of date (CI)
 //	protoctl breaking --against  detect breaking changes, as buf breaking does
 //	protoctl conformance         prove the Go and Python runtimes agree on the contract
+//	protoctl bench               measure the Go client against the Python reference server
 //	protoctl toolchain list      show the pinned generators and their install state
 //	protoctl release             derive the next version and changelog from the contract's change
 //	protoctl doctor              check the toolchain and the Go and Python runtimes for skew
@@ -27,6 +28,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/bench"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/breaking"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/conformance"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/command/doctor"
@@ -56,6 +58,7 @@ func run(ctx context.Context, args []string) int {
 		gen.NewCommand(),
 		breaking.NewCommand(),
 		conformance.NewCommand(),
+		bench.NewCommand(),
 		toolchain.NewCommand(),
 		release.NewCommand(),
 		doctor.NewCommand(),

@@ -11,8 +11,13 @@
 //	conformance_test_runner --enforce_recommended ./testee
 //
 // with the runner's test messages supplied as a descriptor set
-// (-descriptor_set, e.g. built by `buf build -o` from upstream's
-// test_messages_*.proto; they are not committed here).
+// (-descriptor-set FILE, e.g. built by `protoc --include_imports -o` from
+// upstream's test_messages_*.proto; they are not committed here). See
+// docs/conformance.md for the exact commands.
+//
+// With -versions it writes the versions it was built with (Go, protobuf
+// runtime) as a JSON object and exits: the report header and the
+// expectations' version ranges use them.
 //
 // With -dump_descriptors it writes the files of the generated code as a
 // FileDescriptorSet and exits: the driver compares them with the Python
@@ -24,6 +29,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -34,9 +40,17 @@ import (
 )
 
 func main() {
-	descriptorSet := flag.String("descriptor_set", "", "serialized FileDescriptorSet with extra message types (dynamic messages)")
+	var descriptorSet string
+	flag.StringVar(&descriptorSet, "descriptor-set", "", "serialized FileDescriptorSet with extra message types (dynamic messages)")
+	flag.StringVar(&descriptorSet, "descriptor_set", "", "the same as -descriptor-set")
 	dump := flag.Bool("dump_descriptors", false, "write the files of the generated code as a FileDescriptorSet to stdout and exit (the drift check)")
+	versions := flag.Bool("versions", false, "write the Go toolchain and protobuf runtime versions as a JSON object to stdout and exit")
 	flag.Parse()
+	if *versions {
+		b, _ := json.Marshal(conformance.GoVersions())
+		fmt.Println(string(b))
+		return
+	}
 	if *dump {
 		b, err := conformance.DumpDescriptors()
 		if err == nil {
@@ -53,7 +67,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "testee: "+err.Error())
 		os.Exit(1)
 	}
-	types, err := conformance.LoadTypes(*descriptorSet)
+	types, err := conformance.LoadTypes(descriptorSet)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testee: "+err.Error())
 		os.Exit(1)

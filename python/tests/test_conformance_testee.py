@@ -35,7 +35,7 @@ def test_frames_splits_complete_frames_and_keeps_the_rest() -> None:
 
 
 def test_garbage_request_is_a_runtime_error() -> None:
-    out = testee.respond(b"\xff\xff not a request")
+    out = b"".join(testee.respond(b"\xff\xff not a request"))
     (n,) = struct.unpack_from("<I", out)
     resp = conformance_pb2.ConformanceResponse.FromString(out[4 : 4 + n])
     assert resp.WhichOneof("result") == "runtime_error"
@@ -114,3 +114,45 @@ def test_process_round_trip() -> None:
     back = all_types_pb2.AllTypes.FromString(resps[1].protobuf_payload)
     assert back == msg
     assert '"singularInt32": 7' in resps[2].json_payload
+
+
+def test_versions_name_the_runtime_and_backend() -> None:
+    v = testee.versions()
+    assert v["backend"] in ("upb", "cpp", "python")
+    assert v["protobuf"][0].isdigit()
+    assert v["python"].count(".") == 2
+
+
+def test_large_frame_is_answered_whole() -> None:
+    testee.import_generated()
+    big = all_types_pb2.AllTypes(singular_bytes=b"\xa5" * (3 << 20))
+    req = request(
+        message_type=ALL_TYPES,
+        protobuf_payload=big.SerializeToString(),
+        requested_output_format=conformance_pb2.PROTOBUF,
+    )
+    r, w = os.pipe()
+    r2, w2 = os.pipe()
+    data = frame(req.SerializeToString())
+    pid = os.fork()
+    if pid == 0:  # the child feeds the request in pieces, then EOF
+        os.close(r)
+        for i in range(0, len(data), 1 << 16):
+            os.write(w, data[i : i + (1 << 16)])
+        os._exit(0)
+    os.close(w)
+    out = bytearray()
+    child = os.fork()
+    if child == 0:
+        os.close(r2)
+        testee.serve(r, w2)
+        os._exit(0)
+    os.close(w2)
+    while chunk := os.read(r2, 1 << 20):
+        out += chunk
+    os.waitpid(pid, 0)
+    os.waitpid(child, 0)
+    (n,) = struct.unpack_from("<I", out)
+    assert len(out) == 4 + n
+    resp = conformance_pb2.ConformanceResponse.FromString(bytes(out[4:]))
+    assert resp.protobuf_payload == big.SerializeToString()

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
+import json
 import os
 import pkgutil
+import platform
 import struct
 import sys
 from collections.abc import Iterator
@@ -56,6 +59,23 @@ def dump_descriptors(modules: list[str]) -> bytes:
         module = importlib.import_module(name)
         module.DESCRIPTOR.CopyToProto(fds.file.add())
     return fds.SerializeToString(deterministic=True)
+
+
+def versions() -> dict[str, str]:
+    """The versions of the Python runtime, the protobuf runtime and its
+    backend, and grpcio (when installed), by distribution name."""
+    from google.protobuf.internal import api_implementation
+
+    out = {
+        "python": platform.python_version(),
+        "backend": api_implementation.Type(),
+    }
+    for dist in ("protobuf", "grpcio"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
 
 
 def load_descriptor_set(path: str) -> None:
@@ -126,46 +146,70 @@ def answer(
 
 def frames(buf: bytearray) -> Iterator[bytes]:
     """Yield the complete frames at the start of buf, removing them."""
-    while len(buf) >= 4:
-        (n,) = struct.unpack_from("<I", buf)
-        if len(buf) < 4 + n:
-            return
-        frame = bytes(buf[4 : 4 + n])
-        del buf[: 4 + n]
-        yield frame
+    start = 0
+    try:
+        while len(buf) - start >= 4:
+            (n,) = struct.unpack_from("<I", buf, start)
+            if len(buf) - start < 4 + n:
+                return
+            with memoryview(buf) as view:
+                frame = bytes(view[start + 4 : start + 4 + n])
+            start += 4 + n
+            yield frame
+    finally:
+        del buf[:start]
 
 
-def respond(frame: bytes) -> bytes:
-    """Answer one framed request, never raising."""
+def respond(frame: bytes) -> list[bytes]:
+    """Answer one framed request, never raising: the length prefix and the
+    response, as two parts (so a large response is not copied to join)."""
     try:
         req = conformance_pb2.ConformanceRequest.FromString(frame)
+        del frame
         resp = answer(req)
+        del req
     except Exception as e:  # noqa: BLE001 - the testee must never crash
         resp = conformance_pb2.ConformanceResponse(
             runtime_error=f"{type(e).__name__}: {e}"
         )
     out = resp.SerializeToString()
-    return struct.pack("<I", len(out)) + out
+    return [struct.pack("<I", len(out)), out]
+
+
+def write_all(fd: int, parts: list[bytes]) -> None:
+    for part in parts:
+        view = memoryview(part)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
 
 
 def serve(fd_in: int, fd_out: int) -> None:
     """Answer framed requests from fd_in on fd_out until EOF.
 
-    It reads whatever is available and answers every complete request in one
-    write, so a pipelining driver is served in batches."""
+    It reads whatever is available and answers every complete request with
+    few writes, so a pipelining driver is served in batches; a large
+    response is written as soon as it is ready."""
     buf = bytearray()
     while True:
-        chunk = os.read(fd_in, 1 << 16)
+        chunk = os.read(fd_in, 1 << 20)
         if not chunk:
             if buf:
                 sys.stderr.write(f"testee: truncated frame at EOF ({len(buf)} bytes)\n")
             return
         buf += chunk
-        out = b"".join(respond(f) for f in frames(buf))
-        view = memoryview(out)
-        while view:
-            n = os.write(fd_out, view)
-            view = view[n:]
+        del chunk
+        pending: list[bytes] = []
+        size = 0
+        for frame in frames(buf):
+            parts = respond(frame)
+            del frame
+            pending += parts
+            size += len(parts[1])
+            if size >= 1 << 20:
+                write_all(fd_out, pending)
+                pending, size = [], 0
+        write_all(fd_out, pending)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__.splitlines()[0] if __doc__ else None
     )
     parser.add_argument(
-        "--descriptor-set", help="serialized FileDescriptorSet with extra message types"
+        "--descriptor-set",
+        "--descriptor_set",
+        dest="descriptor_set",
+        help="serialized FileDescriptorSet with extra message types",
     )
     parser.add_argument(
         "--package", default="contractpb", help="generated package to import"
@@ -183,7 +230,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write the generated files as a FileDescriptorSet to stdout and exit",
     )
+    parser.add_argument(
+        "--versions",
+        action="store_true",
+        help="write the runtime versions as a JSON object to stdout and exit",
+    )
     args = parser.parse_args(argv)
+    if args.versions:
+        print(json.dumps(versions(), sort_keys=True))
+        return 0
     modules = import_generated(args.package)
     if args.dump_descriptors:
         sys.stdout.buffer.write(dump_descriptors(modules))

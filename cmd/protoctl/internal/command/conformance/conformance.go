@@ -1,8 +1,14 @@
 // Package conformance is the `protoctl conformance` command: it sends every
 // case of the conformance suites to a long-lived Go testee and a long-lived
 // Python testee and reports where the two protobuf runtimes disagree, binary
-// and JSON. Known divergences (conformance/suites/expectations.yaml) count as
-// expected; an expected divergence that stops happening is a failure.
+// and JSON. The contract suite runs every random instance as a round trip in
+// both directions (Go -> Python -> Go, Python -> Go -> Python). Known
+// divergences (conformance/suites/expectations.yaml, keyed by case x runtime
+// x version) count as expected when their version ranges hold for the
+// versions the testees report; an expected divergence that stops happening
+// is a failure. The report header names every runtime's and generator's
+// version; the footer the peak memory of the driver and the testees.
+// docs/conformance.md has the design and the benchmark.
 //
 // Before any payload is sent, a drift check compares the descriptors the Go
 // and the Python generated code loaded and names every message, field and
@@ -24,7 +30,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -52,6 +57,7 @@ const (
 	flagSuites        = "suites"
 	flagSeed          = "seed"
 	flagCount         = "count"
+	flagVerbose       = "verbose"
 )
 
 // Built-in suite names.
@@ -73,6 +79,7 @@ type flags struct {
 	Suites        []string
 	Seed          uint64
 	Count         int
+	Verbose       bool
 }
 
 func (f *flags) bind(cmd *cobra.Command) {
@@ -85,9 +92,10 @@ func (f *flags) bind(cmd *cobra.Command) {
 	fs.StringVar(&f.PythonBackend, flagPythonBackend, "", "the Python protobuf backend: upb, cpp or python (default: the runtime's own, upb)")
 	fs.DurationVar(&f.Timeout, flagTimeout, conformance.DefaultTimeout, "how long to wait for each answer of a testee")
 	fs.IntVar(&f.Repeat, flagRepeat, 1, "send every request this many times (a throughput measurement)")
-	fs.StringSliceVar(&f.Suites, flagSuites, []string{suiteRuntime, suiteContract}, "the built-in suites to run: runtime (curated edge cases), contract (random instances of every message of the workspace)")
+	fs.StringSliceVar(&f.Suites, flagSuites, []string{suiteRuntime, suiteContract}, "the built-in suites to run: runtime (curated edge cases), contract (random instances of every message of the workspace, round trips in both directions)")
 	fs.Uint64Var(&f.Seed, flagSeed, 1, "the seed of the contract suite's random instances")
 	fs.IntVar(&f.Count, flagCount, 20, "random instances per message type in the contract suite")
+	fs.BoolVarP(&f.Verbose, flagVerbose, "v", false, "also list the expected divergences and the expectations inactive for the running versions (text format)")
 }
 
 func (f *flags) validate() error {
@@ -124,13 +132,16 @@ func (f *flags) validate() error {
 // NewCommand returns the `protoctl conformance` command.
 func NewCommand() *cobra.Command {
 	f := &flags{}
+	var g *grpcFlags
 	cmd := &cobra.Command{
 		Use:   "conformance",
 		Short: "Prove that the Go and Python protobuf runtimes agree on the contract, binary and JSON",
 		Long: `Send every case of the conformance suites to a Go testee and a Python testee
 (the generated code of this workspace, the pinned runtimes) and compare their
-answers by meaning. Known divergences are listed in an expectations file; an
-expected divergence that no longer happens is reported as a failure.
+answers by meaning; random instances of every contract message make round
+trips in both directions. Known divergences are listed in an expectations
+file, keyed by case, runtime and version range; an expected divergence that no
+longer happens is reported as a failure. See docs/conformance.md.
 
 Exit codes: 0 all passed or expected, 100 a case failed, 1 error.`,
 		Args: cobra.NoArgs,
@@ -138,10 +149,14 @@ Exit codes: 0 all passed or expected, 100 a case failed, 1 error.`,
 			if err := f.validate(); err != nil {
 				return err
 			}
+			if g.Enabled {
+				return runGRPC(cmd.Context(), cmd, f, g, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			return run(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f.bind(cmd)
+	g = bindGRPC(cmd)
 	return cmd
 }
 
@@ -188,6 +203,17 @@ func run(ctx context.Context, f *flags, stdout, stderr io.Writer) error {
 	defer goProc.Close()
 	defer pyProc.Close()
 
+	// The versions the testees report: the report header, and which
+	// expectations apply.
+	h := conformance.Header{Go: goCmd.String(), Python: pyCmd.String(), Runtimes: map[string]map[string]string{}, Generators: generators(ws.Root)}
+	for _, c := range []conformance.Command{goCmd, pyCmd} {
+		v, err := conformance.TesteeVersions(ctx, c)
+		if err != nil {
+			return err
+		}
+		h.Runtimes[c.Name] = v
+	}
+
 	// The drift check runs before any payload is sent: when the two sides
 	// were generated from different contracts, it says where.
 	var drift *conformance.Drift
@@ -207,14 +233,20 @@ func run(ctx context.Context, f *flags, stdout, stderr io.Writer) error {
 	for range f.Repeat {
 		batch = append(batch, suites...)
 	}
-	r := &conformance.Run{Go: goProc, Python: pyProc, Types: conformance.GeneratedTypes(), Expectations: expect}
+	r := &conformance.Run{Go: goProc, Python: pyProc, Types: conformance.GeneratedTypes(), Expectations: expect, Versions: h.Runtimes}
 	rep, err := r.Execute(ctx, batch...)
 	if err != nil {
 		return err
 	}
 	rep.Drift = drift
-	h := conformance.Header{Go: goCmd.String(), Python: pyCmd.String(), Versions: conformance.PythonVersions(ctx, pyCmd)}
-	h.Versions["go protobuf"] = goProtobufVersion()
+	// Close the testees first: their peak memory is known once they exit.
+	goErr, pyErr := goProc.Close(), pyProc.Close()
+	rep.PeakRSS = map[string]int64{conformance.PeakDriver: conformance.SelfPeakRSS(), conformance.RuntimeGo: goProc.PeakRSS, conformance.RuntimePython: pyProc.PeakRSS}
+	for _, err := range []error{goErr, pyErr} {
+		if err != nil {
+			fmt.Fprintf(stderr, "warning: %v\n", err)
+		}
+	}
 	repro := func(id string) string {
 		return "protoctl conformance --case '" + id + "'" + reproFlags(f)
 	}
@@ -222,9 +254,9 @@ func run(ctx context.Context, f *flags, stdout, stderr io.Writer) error {
 	case "json":
 		err = rep.PrintJSON(stdout, h, repro)
 	case "junit":
-		err = rep.PrintJUnit(stdout, repro)
+		err = rep.PrintJUnit(stdout, h, repro)
 	default:
-		err = rep.PrintText(stdout, h, repro)
+		err = rep.PrintText(stdout, h, repro, conformance.TextOptions{Verbose: f.Verbose})
 	}
 	if err != nil {
 		return err
@@ -335,13 +367,25 @@ func reproFlags(f *flags) string {
 	return s
 }
 
-func goProtobufVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, d := range bi.Deps {
-			if d.Path == "google.golang.org/protobuf" {
-				return d.Version
+// generators are the code generators pinned in the workspace's
+// protoctl.lock, by name: the Go plugins and the Python generator packages.
+// A workspace without a lock has none.
+func generators(root string) map[string]string {
+	out := map[string]string{}
+	lock, err := codegen.ReadLock(filepath.Join(root, codegen.LockFileName))
+	if err != nil {
+		return out
+	}
+	for _, p := range lock.Go {
+		out[p.Name] = p.Version
+	}
+	if lock.Python != nil {
+		for _, p := range lock.Python.Packages {
+			switch p.Name {
+			case "grpcio-tools", "mypy-protobuf":
+				out[p.Name] = p.Version
 			}
 		}
 	}
-	return "unknown"
+	return out
 }

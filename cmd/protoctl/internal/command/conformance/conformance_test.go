@@ -64,8 +64,10 @@ func TestRun(t *testing.T) {
 	}
 	var rep struct {
 		Header struct {
-			Versions map[string]string `json:"versions"`
+			Runtimes   map[string]map[string]string `json:"runtimes"`
+			Generators map[string]string            `json:"generators"`
 		} `json:"header"`
+		PeakRSS  map[string]int64 `json:"peak_rss_bytes"`
 		Suites   []map[string]any `json:"suites"`
 		Expected []struct {
 			ID        string `json:"id"`
@@ -79,8 +81,16 @@ func TestRun(t *testing.T) {
 	if diff := cmp.Diff(wantSuites, rep.Suites); diff != "" {
 		t.Errorf("suites (-want +got):\n%s", diff)
 	}
-	if v := rep.Header.Versions["python protobuf"]; !strings.Contains(v, "upb") {
-		t.Errorf("python protobuf version %q does not name the upb backend", v)
+	if rt := rep.Header.Runtimes; rt["python"]["backend"] != "upb" || rt["python"]["protobuf"] == "" || rt["python"]["grpcio"] == "" || !strings.HasPrefix(rt["go"]["google.golang.org/protobuf"], "v1.") {
+		t.Errorf("header runtimes = %v, want the go protobuf module, python protobuf, its upb backend and grpcio", rt)
+	}
+	for _, g := range []string{"protoc-gen-go", "protoc-gen-go-grpc", "grpcio-tools", "mypy-protobuf"} {
+		if rep.Header.Generators[g] == "" {
+			t.Errorf("header generators = %v, want %s from protoctl.lock", rep.Header.Generators, g)
+		}
+	}
+	if rep.PeakRSS["driver"] <= 0 || rep.PeakRSS["go"] <= 0 || rep.PeakRSS["python"] <= 0 {
+		t.Errorf("peak_rss_bytes = %v, want the driver and both testees", rep.PeakRSS)
 	}
 	if len(rep.Expected) == 0 || rep.Expected[0].Reproduce != "protoctl conformance --case '"+rep.Expected[0].ID+"' --seed 1 --count 20" {
 		t.Errorf("expected entries lack a reproduce command: %+v", rep.Expected)
@@ -109,7 +119,7 @@ func TestRun(t *testing.T) {
 	found, drift := false, false
 	for _, c := range contract.Categories {
 		drift = drift || c.Suite == "drift" && c.Total > 20
-		found = found || c.Suite == "contract" && c.Category == "acme.inference.v1.PredictRequest" && c.Total == 8
+		found = found || c.Suite == "contract" && c.Category == "acme.inference.v1.PredictRequest" && c.Total == 16
 		if strings.HasPrefix(c.Category, "protoctl.testing.") || c.Category == "conformance.ConformanceRequest" {
 			t.Errorf("contract suite covers test message %s", c.Category)
 		}
@@ -118,12 +128,12 @@ func TestRun(t *testing.T) {
 		t.Errorf("the drift check did not run over the contract: %+v", contract.Categories)
 	}
 	if !found {
-		t.Errorf("contract suite lacks 8 requests for acme.inference.v1.PredictRequest (2 instances x 2 inputs x 2 outputs): %+v", contract.Categories)
+		t.Errorf("contract suite lacks 16 requests for acme.inference.v1.PredictRequest (2 instances x 2 origins x 2 inputs x 2 outputs): %+v", contract.Categories)
 	}
 
 	// An expectation that no longer holds fails the run: exit 100.
 	stale := filepath.Join(t.TempDir(), "expectations.yaml")
-	if err := os.WriteFile(stale, []byte("expectations:\n  - {case: int32_max.*, runtime: python, reason: once broken, source: test}\n"), 0o644); err != nil {
+	if err := os.WriteFile(stale, []byte("expectations:\n  - {case: int32_max.*, runtime: python, versions: {python: protobuf>=1}, reason: once broken, source: test}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	stdout, stderr, code = execute(t, "--case", "int32_max", "--expectations", stale)
@@ -134,6 +144,35 @@ func TestRun(t *testing.T) {
 		if !strings.Contains(strings.Join(strings.Fields(stdout), " "), strings.Join(strings.Fields(want), " ")) {
 			t.Errorf("text report lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// TestInactiveExpectation runs with an expectation for other versions: it
+// does not apply (no stale failure) and the reports list it as inactive.
+func TestInactiveExpectation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs both testees")
+	}
+	other := filepath.Join(t.TempDir(), "expectations.yaml")
+	if err := os.WriteFile(other, []byte("expectations:\n  - {case: int32_max.*, runtime: python, versions: {python: protobuf<1}, reason: broken long ago, source: test}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := execute(t, "--case", "int32_max", "--expectations", other, "--format", "json")
+	if code != exit.OK {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var rep struct {
+		Inactive []struct{ Case, Why string } `json:"inactive_expectations"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Inactive) != 1 || rep.Inactive[0].Case != "int32_max.*" || !strings.Contains(rep.Inactive[0].Why, "is outside protobuf<1") {
+		t.Errorf("inactive_expectations = %+v, want int32_max.* outside protobuf<1", rep.Inactive)
+	}
+	stdout, _, _ = execute(t, "--case", "int32_max", "--expectations", other, "--verbose")
+	if !strings.Contains(stdout, "INACTIVE expectation int32_max.* (python): python protobuf") {
+		t.Errorf("--verbose does not list the inactive expectation:\n%s", stdout)
 	}
 }
 

@@ -1,0 +1,27 @@
+package grpcconf
+
+import "time"
+
+// Options tune the suite.
+type Options struct {
+	// KeepaliveIdle is how long the keepalive case stays idle (default
+	// DefaultKeepaliveIdle).
+	KeepaliveIdle time.Duration
+}
+
+// Cases is the suite: every case, in report order.
+func Cases(opts Options) []Case {
+	idle := opts.KeepaliveIdle
+	if idle <= 0 {
+		idle = DefaultKeepaliveIdle
+	}
+	var cases []Case
+	cases = append(cases, keepaliveCase(idle))
+	cases = append(cases, statusCases()...)
+	cases = append(cases, metadataCases()...)
+	cases = append(cases, deadlineCases()...)
+	cases = append(cases, limitCases()...)
+	cases = append(cases, compressionCases()...)
+	cases = append(cases, streamCases()...)
+	return cases
+}
