@@ -9,7 +9,7 @@ VENV := .venv
 BIN := bin/protoctl
 export PROTOCTL_TEST_CACHE ?= $(CURDIR)/.cache/protoctl-test
 
-.PHONY: run test build venv go-test fuzz py-test lint check-gen conformance clean
+.PHONY: run test build venv go-test fuzz py-test lint check-gen conformance clean serve interop check-interop
 
 build:
 	$(GO) build -o $(BIN) ./cmd/protoctl
@@ -29,7 +29,7 @@ $(VENV)/.installed: python/requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-test: build venv lint go-test fuzz check-gen py-test conformance
+test: build venv lint go-test fuzz check-gen check-interop py-test conformance interop
 
 lint:
 	$(GO) vet ./...
@@ -54,7 +54,23 @@ check-gen: build
 
 py-test: venv
 	cd python && PYTHONPATH=src ../$(VENV)/bin/python -m pytest -q
-	cd python && ../$(VENV)/bin/mypy src/contractpb src/protoctl_conformance tests
+	cd python && ../$(VENV)/bin/mypy src/contractpb src/protoctl_conformance src/protoctl_server tests
+
+# The reference Python server (python/src/protoctl_server) on 127.0.0.1:50051
+# with metrics on :9464; override with SERVE_ARGS="--workers 4 ...".
+SERVE_ARGS ?= --listen 127.0.0.1:50051 --metrics-port 9464
+serve: venv
+	PYTHONPATH=python/src $(VENV)/bin/python -m protoctl_server $(SERVE_ARGS)
+
+# grpc-go's interop client (pinned in tools/go.mod) against the server's
+# grpc.testing.TestService, both server modes (also part of go-test).
+interop:
+	$(GO) test -count=1 ./internal/interop/
+
+# The generated Python of the interop schema (python/src/interoppb) must
+# match what grpc-go registers; `go run ./internal/interopschema` rewrites it.
+check-interop:
+	$(GO) run ./internal/interopschema -check
 
 clean:
 	rm -rf $(VENV) bin .cache
