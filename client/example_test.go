@@ -160,7 +160,7 @@ func ExamplePool_NewStream() {
 	// 1 "is " 0.67
 	// 2 "positive" 1.00
 	// 3 complete: positive
-	// in flight: [0 0 0 0]
+	// in flight: [0 0 0 0 0 0 0 0]
 }
 
 // A call carries the caller's W3C trace context, or starts a trace.

@@ -68,9 +68,16 @@ func TestLargeCases(t *testing.T) {
 			t.Errorf("case %s was built with the suite", c.Name)
 		}
 	}
-	reqs := s.Select("large_bytes_65mib").Requests()
-	if len(reqs) != 2 || &reqs[0].Req.GetProtobufPayload()[0] != &reqs[1].Req.GetProtobufPayload()[0] {
-		t.Errorf("the requests of a large case must share its payload")
+	if reqs := s.Select("large_bytes_65mib").Requests(); len(reqs) != 1 {
+		t.Errorf("large_bytes_65mib: %d requests, want 1 (binary output only)", len(reqs))
+	}
+	// A built case with two outputs builds its payload once for both.
+	built := 0
+	two := &Suite{Name: "runtime", Cases: []Case{{Name: "shared", Group: "large", Type: "protoctl.testing.v1.AllTypes", Outputs: []string{"protobuf", "json"}, Want: "ok",
+		build: func() []byte { built++; return largeBytes(1 << 20) }}}}
+	reqs := two.Requests()
+	if len(reqs) != 2 || built != 1 || &reqs[0].Req.GetProtobufPayload()[0] != &reqs[1].Req.GetProtobufPayload()[0] {
+		t.Errorf("the requests of a large case must share its payload (%d requests, built %d times)", len(reqs), built)
 	}
 }
 
