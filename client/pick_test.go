@@ -46,8 +46,8 @@ func TestPickLeastLoaded(t *testing.T) {
 	}{
 		{name: "one", load: []int64{5}, picks: 2, want: []int{0, 0}},
 		{name: "least", load: []int64{3, 1, 2}, picks: 1, want: []int{1}},
-		{name: "fills the lowest first", load: []int64{2, 0, 1}, picks: 3, want: []int{1, 2, 1}},
-		{name: "equal loads spread", load: []int64{0, 0, 0, 0}, picks: 4, want: []int{1, 2, 3, 0}},
+		{name: "fills the lowest first", load: []int64{2, 0, 1}, picks: 3, want: []int{1, 1, 2}},
+		{name: "equal loads spread", load: []int64{0, 0, 0, 0}, picks: 4, want: []int{0, 1, 2, 3}},
 		{name: "last", load: []int64{9, 9, 9, 0}, picks: 1, want: []int{3}},
 	}
 	for _, tt := range tests {
@@ -69,16 +69,17 @@ func TestPickLeastLoaded(t *testing.T) {
 	}
 }
 
-// Ties rotate: with no load, consecutive picks (each released at once)
-// visit every connection.
-func TestPickRotatesTies(t *testing.T) {
+// Ties go to the first connection: with no load, consecutive picks (each
+// released at once) all take connection 0, so sequential calls stay on one
+// warm connection.
+func TestPickKeepsTiesOnTheFirst(t *testing.T) {
 	t.Parallel()
 	p := idlePool(t, 3)
 	count := make([]int, 3)
 	for range 30 {
 		count[p.index(p.pick())]++
 	}
-	if diff := cmp.Diff([]int{10, 10, 10}, count); diff != "" {
+	if diff := cmp.Diff([]int{30, 0, 0}, count); diff != "" {
 		t.Errorf("picks per connection (-want +got):\n%s", diff)
 	}
 }

@@ -21,7 +21,6 @@ import (
 type Pool struct {
 	target        string
 	conns         []*conn
-	next          atomic.Uint64
 	timeout       time.Duration
 	streamTimeout time.Duration
 	backends      *backends // nil unless the target is static
@@ -66,6 +65,10 @@ func New(target string, opts ...Option) (*Pool, error) {
 		grpc.WithDisableServiceConfig(),
 		grpc.WithKeepaliveParams(cfg.keepalive),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.maxRecv)),
+		// Connections of a pool stay open while the pool does: at low
+		// load only the first ones carry calls (see pick), and the others
+		// must be ready when load rises, not reconnecting.
+		grpc.WithIdleTimeout(0),
 	}
 	if endpoint, ok := strings.CutPrefix(target, StaticScheme+":///"); ok {
 		addrs, err := parseStatic(endpoint)
@@ -102,14 +105,15 @@ func New(target string, opts ...Option) (*Pool, error) {
 }
 
 // pick returns the connection with the fewest calls in flight, preferring
-// connections that are not failing; among equals it rotates.
+// connections that are not failing; among equals, the first. Ties do not
+// rotate: at low load, calls stay on one connection and so on one warm
+// server process (sequential calls rotated over 8 connections took 1.6x
+// the latency of one connection at concurrency 1, measured by protoctl
+// bench), and as load rises the least-loaded rule spreads them.
 func (p *Pool) pick() *conn {
-	n := uint64(len(p.conns))
-	start := p.next.Add(1)
 	var best *conn
 	var bestScore int64
-	for i := range n {
-		c := p.conns[(start+i)%n]
+	for _, c := range p.conns {
 		score := c.inFlight.Load()
 		switch c.cc.GetState() {
 		case connectivity.TransientFailure, connectivity.Connecting, connectivity.Shutdown:

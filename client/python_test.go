@@ -164,13 +164,29 @@ func TestPythonSpread(t *testing.T) {
 	c := testingv1.NewBehaviorServiceClient(p)
 	ctx := ctxFor(t, 30*time.Second)
 	pids := map[int32]int{}
-	// Sequential calls rotate over idle connections, so each one is used.
-	for range 4 * size {
-		resp, err := c.Unary(ctx, &testingv1.BehaviorRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pids[resp.GetServerPid()]++
+	// size calls at once, each holding its connection for a while: the
+	// least-loaded pick gives each its own connection.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make(chan error, size)
+	for range size {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Unary(ctx, &testingv1.BehaviorRequest{SleepMs: 300})
+			if err != nil {
+				errs <- err
+				return
+			}
+			mu.Lock()
+			pids[resp.GetServerPid()]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 	if len(pids) < 2 {
 		t.Errorf("calls per server process %v: want at least 2 processes", pids)
