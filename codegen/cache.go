@@ -3,6 +3,7 @@ package codegen
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -11,10 +12,12 @@ import (
 	"path/filepath"
 )
 
-// genCache is a content-addressed store of plugin results: a job key maps
-// to a list of (plugin, name, content hash), and contents are stored once
-// by hash. An entry that fails to verify is reported and dropped, and the
-// job runs again.
+// genCache stores plugin results: a job key maps to one entry file that
+// holds an index (plugin, name, size and hash of every output) followed by
+// the outputs' contents. One file per job, not per output: a cold run of
+// a large workspace creates thousands of outputs, and creating files is
+// what costs. An entry that fails to verify is reported and dropped, and
+// the job runs again.
 type genCache struct {
 	dir string
 	log io.Writer
@@ -27,15 +30,12 @@ type cacheEntry struct {
 type cacheFile struct {
 	Plugin int    `json:"plugin"` // position within the job's plugins
 	Name   string `json:"name"`
+	Size   int    `json:"size"`
 	SHA256 string `json:"sha256"`
 }
 
 func (c *genCache) jobPath(key string) string {
-	return filepath.Join(c.dir, "jobs", key[:2], key+".json")
-}
-
-func (c *genCache) blobPath(sum string) string {
-	return filepath.Join(c.dir, "blobs", sum[:2], sum)
+	return filepath.Join(c.dir, "entries", key[:2], key)
 }
 
 func (c *genCache) warn(key, msg string) {
@@ -63,29 +63,39 @@ func (c *genCache) get(j *job) ([]genFile, bool) {
 	if err != nil {
 		return nil, false
 	}
+	if len(data) < 4 {
+		c.warn(j.key, "truncated")
+		return nil, false
+	}
+	n := binary.LittleEndian.Uint32(data)
+	if uint64(n)+4 > uint64(len(data)) {
+		c.warn(j.key, "truncated index")
+		return nil, false
+	}
 	var e cacheEntry
-	if err := json.Unmarshal(data, &e); err != nil {
+	if err := json.Unmarshal(data[4:4+n], &e); err != nil {
 		c.warn(j.key, "unreadable index")
 		return nil, false
 	}
+	rest := data[4+n:]
 	out := make([]genFile, 0, len(e.Files))
 	for _, f := range e.Files {
-		if f.Plugin < 0 || f.Plugin >= len(j.plugins) || len(f.SHA256) != 64 {
+		if f.Plugin < 0 || f.Plugin >= len(j.plugins) || f.Size < 0 || f.Size > len(rest) {
 			c.warn(j.key, "bad index entry")
 			return nil, false
 		}
-		content, err := os.ReadFile(c.blobPath(f.SHA256))
-		if err != nil {
-			c.warn(j.key, "missing blob "+f.SHA256)
-			return nil, false
-		}
+		content := rest[:f.Size:f.Size]
+		rest = rest[f.Size:]
 		sum := sha256.Sum256(content)
 		if hex.EncodeToString(sum[:]) != f.SHA256 {
-			_ = os.Remove(c.blobPath(f.SHA256))
-			c.warn(j.key, "blob "+f.SHA256+" does not match its hash")
+			c.warn(j.key, f.Name+" does not match its hash")
 			return nil, false
 		}
 		out = append(out, genFile{plugin: j.plugins[f.Plugin], name: f.Name, content: content})
+	}
+	if len(rest) != 0 {
+		c.warn(j.key, "trailing bytes")
+		return nil, false
 	}
 	return out, true
 }
@@ -95,27 +105,29 @@ func (c *genCache) put(j *job, files []genFile) {
 		return
 	}
 	e := cacheEntry{Files: make([]cacheFile, 0, len(files))}
+	size := 0
 	for _, f := range files {
 		sum := sha256.Sum256(f.content)
-		s := hex.EncodeToString(sum[:])
-		if _, err := os.Stat(c.blobPath(s)); err != nil {
-			if err := writeAtomic(c.blobPath(s), f.content); err != nil {
-				return // a cache that cannot be written is only slower
-			}
-		}
 		pos := 0
 		for i, pi := range j.plugins {
 			if pi == f.plugin {
 				pos = i
 			}
 		}
-		e.Files = append(e.Files, cacheFile{Plugin: pos, Name: f.name, SHA256: s})
+		e.Files = append(e.Files, cacheFile{Plugin: pos, Name: f.name, Size: len(f.content), SHA256: hex.EncodeToString(sum[:])})
+		size += len(f.content)
 	}
-	data, err := json.Marshal(e)
+	index, err := json.Marshal(e)
 	if err != nil {
 		return
 	}
-	_ = writeAtomic(c.jobPath(j.key), data)
+	buf := make([]byte, 4, 4+len(index)+size)
+	binary.LittleEndian.PutUint32(buf, uint32(len(index)))
+	buf = append(buf, index...)
+	for _, f := range files {
+		buf = append(buf, f.content...)
+	}
+	_ = writeAtomic(c.jobPath(j.key), buf) // a cache that cannot be written is only slower
 }
 
 // writeAtomic writes data to a temporary file next to path and renames it

@@ -317,14 +317,20 @@ func TestCorruptCaches(t *testing.T) {
 	cfg := Config{Plugins: []Plugin{{Local: "protoc-gen-test", Out: "out", Opt: []string{"ok"}}}}
 	mustGenerate(t, cfg, tc, root, Options{})
 	want := snapshot(t, root)
-	// Corrupt every cached blob: the next run warns, regenerates, and
-	// writes the same outputs.
-	blobs, _ := filepath.Glob(filepath.Join(tc.Dir, "gen", "blobs", "*", "*"))
-	if len(blobs) == 0 {
-		t.Fatal("no cached blobs")
+	// Corrupt every cached entry (flip its last byte, in an output's
+	// content): the next run warns, regenerates, and writes the same
+	// outputs.
+	entries, _ := filepath.Glob(filepath.Join(tc.Dir, "gen", "entries", "*", "*"))
+	if len(entries) == 0 {
+		t.Fatal("no cache entries")
 	}
-	for _, b := range blobs {
-		if err := os.WriteFile(b, []byte("corrupt"), 0o644); err != nil {
+	for _, e := range entries {
+		data, err := os.ReadFile(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[len(data)-1] ^= 0xff
+		if err := os.WriteFile(e, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
