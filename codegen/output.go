@@ -9,11 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 )
 
 // diff is how the generated outputs differ from the disk.
@@ -101,25 +98,42 @@ func diffOutputs(root string, outputs map[string][]byte, cleanDirs []string, pre
 // previous output as it was. Stale files go last, and the directories
 // they leave empty with them.
 func apply(root string, outputs map[string][]byte, d diff, cleanDirs []string) error {
-	type staged struct{ tmp, dst, path string }
-	var todo []staged
+	// A changed file is staged beside its destination and renamed over
+	// it once every file is written, so a failure leaves its previous
+	// content. An added file has no previous content: it is created in
+	// place (exclusively), and removed again if the run fails. Creating a
+	// file is what costs on a large run, and staging doubled it.
+	type write struct {
+		dst, path string
+		tmp       string // "" for an added file, created in place
+	}
+	var todo []write
 	var createdDirs []string
 	suffix := ".protoctl-" + randomSuffix()
-	for _, p := range slices.Concat(d.added, d.changed) {
-		dst := filepath.Join(root, filepath.FromSlash(p))
-		todo = append(todo, staged{tmp: dst + suffix, dst: dst, path: p})
+	for _, p := range d.added {
+		todo = append(todo, write{dst: filepath.Join(root, filepath.FromSlash(p)), path: p})
 	}
+	for _, p := range d.changed {
+		dst := filepath.Join(root, filepath.FromSlash(p))
+		todo = append(todo, write{dst: dst, path: p, tmp: dst + suffix})
+	}
+	created := make([]bool, len(todo))
 	rollback := func() {
-		for _, s := range todo {
-			_ = os.Remove(s.tmp)
+		for i, w := range todo {
+			switch {
+			case w.tmp != "":
+				_ = os.Remove(w.tmp)
+			case created[i]:
+				_ = os.Remove(w.dst)
+			}
 		}
 		for i := len(createdDirs) - 1; i >= 0; i-- {
 			_ = os.Remove(createdDirs[i])
 		}
 	}
 	made := map[string]bool{}
-	for _, s := range todo {
-		dir := filepath.Dir(s.dst)
+	for _, w := range todo {
+		dir := filepath.Dir(w.dst)
 		if made[dir] {
 			continue
 		}
@@ -128,32 +142,48 @@ func apply(root string, outputs map[string][]byte, d diff, cleanDirs []string) e
 		createdDirs = append(createdDirs, dirs...)
 		if err != nil {
 			rollback()
-			return fmt.Errorf("write %s: %w", s.path, err)
+			return fmt.Errorf("write %s: %w", w.path, err)
 		}
 	}
-	// Stage every file next to its destination, then rename them all: a
-	// failure while staging leaves every previous output as it was. Files
-	// are written by several workers: creating thousands of files is
-	// mostly waiting on the file system.
-	if err := parallel(len(todo), func(i int) error {
-		if err := os.WriteFile(todo[i].tmp, outputs[todo[i].path], 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", todo[i].path, err)
+	for i := range todo {
+		w := &todo[i]
+		name, flag := w.tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC
+		if name == "" {
+			name, flag = w.dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL
 		}
-		return nil
-	}); err != nil {
-		rollback()
-		return err
+		f, err := os.OpenFile(name, flag, 0o644)
+		if errors.Is(err, fs.ErrExist) && w.tmp == "" {
+			// Appeared since the diff: stage it like a changed file.
+			w.tmp = w.dst + suffix
+			name = w.tmp
+			f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		}
+		if err != nil {
+			rollback()
+			return fmt.Errorf("write %s: %w", w.path, err)
+		}
+		created[i] = true
+		_, err = f.Write(outputs[w.path])
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			rollback()
+			return fmt.Errorf("write %s: %w", w.path, err)
+		}
 	}
-	if err := parallel(len(todo), func(i int) error {
-		if err := os.Rename(todo[i].tmp, todo[i].dst); err != nil {
-			return fmt.Errorf("replace %s: %w", todo[i].dst, err)
+	for i, w := range todo {
+		if w.tmp == "" {
+			continue
 		}
-		return nil
-	}); err != nil {
-		for _, s := range todo {
-			_ = os.Remove(s.tmp) // the ones not renamed yet
+		if err := os.Rename(w.tmp, w.dst); err != nil {
+			for _, rest := range todo[i:] {
+				if rest.tmp != "" {
+					_ = os.Remove(rest.tmp)
+				}
+			}
+			return fmt.Errorf("replace %s: %w", w.dst, err)
 		}
-		return err
 	}
 	for _, p := range d.removed {
 		full := filepath.Join(root, filepath.FromSlash(p))
@@ -173,37 +203,6 @@ func apply(root string, outputs map[string][]byte, d diff, cleanDirs []string) e
 				}
 			}
 			break
-		}
-	}
-	return nil
-}
-
-// parallel calls f(0..n-1) on a few workers and returns the first error
-// by index; after an error, workers stop taking new indexes.
-func parallel(n int, f func(i int) error) error {
-	errs := make([]error, n)
-	var next atomic.Int64
-	var failed atomic.Bool
-	var wg sync.WaitGroup
-	for range min(n, 4*runtime.GOMAXPROCS(0)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if errs[i] = f(i); errs[i] != nil {
-					failed.Store(true)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
 		}
 	}
 	return nil
