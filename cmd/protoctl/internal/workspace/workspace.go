@@ -91,6 +91,24 @@ func (w *Workspace) Toolchain(log io.Writer) (*codegen.Toolchain, error) {
 	return &codegen.Toolchain{Lock: lock, Dir: dir, Log: log}, nil
 }
 
+// Python returns the interpreter a command runs Python with: the one
+// named (a --python flag), else the managed environment's from the lock,
+// installed on first use; log receives install progress.
+func (w *Workspace) Python(ctx context.Context, named string, log io.Writer) (string, error) {
+	if named != "" {
+		return named, nil
+	}
+	tc, err := w.Toolchain(log)
+	if err != nil {
+		return "", err
+	}
+	env, err := tc.Python(ctx)
+	if err != nil {
+		return "", err
+	}
+	return env.Python, nil
+}
+
 // ReadOptional reads a file of the workspace, returning nil when it does
 // not exist.
 func (w *Workspace) ReadOptional(name string) ([]byte, error) {

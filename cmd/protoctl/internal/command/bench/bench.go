@@ -257,17 +257,9 @@ func findPython(ctx context.Context, f *flags, stderr io.Writer) (python, root s
 	if err != nil {
 		return "", "", err
 	}
-	python = f.Python
-	if python == "" {
-		tc, err := ws.Toolchain(stderr)
-		if err != nil {
-			return "", "", err
-		}
-		env, err := tc.Python(ctx)
-		if err != nil {
-			return "", "", err
-		}
-		python = env.Python
+	python, err = ws.Python(ctx, f.Python, stderr)
+	if err != nil {
+		return "", "", err
 	}
 	if err := pyserver.Check(ctx, python, ws.Root); err != nil {
 		return "", "", fmt.Errorf("%w (install the server's dependencies into that environment, or name another interpreter with --%s)", err, flagPython)

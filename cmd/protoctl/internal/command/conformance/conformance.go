@@ -177,17 +177,9 @@ func run(ctx context.Context, f *flags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	python := f.Python
-	if python == "" {
-		tc, err := ws.Toolchain(stderr)
-		if err != nil {
-			return err
-		}
-		env, err := tc.Python(ctx)
-		if err != nil {
-			return err
-		}
-		python = env.Python
+	python, err := ws.Python(ctx, f.Python, stderr)
+	if err != nil {
+		return err
 	}
 	cache, err := codegen.CacheDir()
 	if err != nil {

@@ -73,17 +73,9 @@ func runGRPC(ctx context.Context, cmd *cobra.Command, f *flags, g *grpcFlags, st
 	if err != nil {
 		return err
 	}
-	python := f.Python
-	if python == "" {
-		tc, err := ws.Toolchain(stderr)
-		if err != nil {
-			return err
-		}
-		env, err := tc.Python(ctx)
-		if err != nil {
-			return err
-		}
-		python = env.Python
+	python, err := ws.Python(ctx, f.Python, stderr)
+	if err != nil {
+		return err
 	}
 	if err := pyserver.Check(ctx, python, ws.Root); err != nil {
 		return fmt.Errorf("%w (install the server's dependencies into that environment, or name another interpreter with --%s)", err, flagPython)
