@@ -61,6 +61,9 @@ _metrics: Metrics | None = None
 def metrics() -> Metrics:
     """The process's collectors, created (and registered) on first use."""
     global _metrics
+    m = _metrics
+    if m is not None:
+        return m
     with _lock:
         if _metrics is None:
             from prometheus_client import Counter, Gauge, Histogram
@@ -88,6 +91,45 @@ def metrics() -> Metrics:
                 ),
             )
         return _metrics
+
+
+class Series:
+    """The labelled collectors of one method, looked up once: resolving
+    labels takes a lock and a dictionary lookup per collector, which on
+    every call was a measurable part of the server's cost per call."""
+
+    __slots__ = ("_handled", "_labels", "in_flight", "latency", "started")
+
+    def __init__(self, m: Metrics, labels: tuple[str, str, str]) -> None:
+        self._labels = labels
+        self.started = m.started.labels(*labels)
+        self.in_flight = m.in_flight.labels(*labels)
+        self.latency = m.latency.labels(*labels)
+        self._handled: dict[str, Counter] = {}
+
+    def handled(self, code: str) -> Counter:
+        """The handled counter of this method and code."""
+        c = self._handled.get(code)
+        if c is None:
+            c = metrics().handled.labels(*self._labels, code)
+            self._handled[code] = c
+        return c
+
+
+_series: dict[tuple[str, str, str], Series] = {}
+
+
+def series(labels: tuple[str, str, str]) -> Series:
+    """The collectors of one (service, method, type), created on first use."""
+    s = _series.get(labels)
+    if s is None:
+        m = metrics()  # takes _lock itself: not under it
+        with _lock:
+            s = _series.get(labels)
+            if s is None:
+                s = Series(m, labels)
+                _series[labels] = s
+    return s
 
 
 class Endpoint:

@@ -22,24 +22,23 @@ from grpc import aio
 from protoctl_server import errors, trace
 from protoctl_server.contexts import MetadataPairs
 from protoctl_server.log import LOGGER
-from protoctl_server.metrics import metrics
+from protoctl_server.metrics import series
 
 
 class Call:
     """One call being observed."""
 
-    __slots__ = ("_done", "_labels", "_start", "method", "trace")
+    __slots__ = ("_done", "_series", "_start", "method", "trace")
 
     def __init__(self, method: str, kind: str, metadata: MetadataPairs | None) -> None:
         self.method = method
         service, _, name = method.lstrip("/").rpartition("/")
-        self._labels = (service, name, kind)
+        self._series = series((service, name, kind))
         self.trace = trace.from_metadata(metadata)
         self._start = time.perf_counter()
         self._done = False
-        m = metrics()
-        m.started.labels(*self._labels).inc()
-        m.in_flight.labels(*self._labels).inc()
+        self._series.started.inc()
+        self._series.in_flight.inc()
 
     def finish(self, code: grpc.StatusCode, exc: BaseException | None = None) -> None:
         """Record the call's end once; later calls are ignored."""
@@ -47,10 +46,9 @@ class Call:
             return
         self._done = True
         elapsed = time.perf_counter() - self._start
-        m = metrics()
-        m.in_flight.labels(*self._labels).dec()
-        m.handled.labels(*self._labels, code.name).inc()
-        m.latency.labels(*self._labels).observe(elapsed)
+        self._series.in_flight.dec()
+        self._series.handled(code.name).inc()
+        self._series.latency.observe(elapsed)
         level = logging.ERROR if exc is not None else logging.INFO
         if LOGGER.isEnabledFor(level):
             LOGGER.log(
