@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"path"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -176,46 +174,18 @@ func Initial(current *input.Resolved) []Change {
 	return changes
 }
 
-// breakingGroup is a set of modules that share one breaking configuration.
-type breakingGroup struct {
-	cfg     input.Breaking
-	modules []string // nil: every file
-}
-
-// breakingFindings runs the breaking rules once per configuration, as
-// `protoctl breaking` does, keeping each group's findings in its own
-// modules (the first group also keeps those outside every module, such as
-// a deleted file). Paths are workspace-relative.
+// breakingFindings runs the breaking rules once per configuration group
+// (input.BreakingGroups), as `protoctl breaking` does. Paths are
+// workspace-relative.
 func breakingFindings(ctx context.Context, previous, current *input.Resolved) (diag.Set, error) {
-	groups := []*breakingGroup{{}}
-	var all []string
-	if c := current.Config; c != nil {
-		groups = []*breakingGroup{{cfg: c.Breaking}}
-		if len(c.Modules) > 0 {
-			groups = nil
-			for _, m := range c.Modules {
-				root := path.Clean(m.Path)
-				all = append(all, root)
-				i := slices.IndexFunc(groups, func(g *breakingGroup) bool { return reflect.DeepEqual(g.cfg, m.Breaking) })
-				if i < 0 {
-					groups = append(groups, &breakingGroup{cfg: m.Breaking})
-					i = len(groups) - 1
-				}
-				groups[i].modules = append(groups[i].modules, root)
-			}
-			if len(groups) == 1 {
-				groups[0].modules = nil
-			}
-		}
-	}
 	var out []diag.Finding
-	for i, g := range groups {
-		if g.cfg.Disabled || g.cfg.DisableBuiltin {
+	for _, g := range current.BreakingGroups() {
+		if g.Breaking.Disabled || g.Breaking.DisableBuiltin {
 			continue
 		}
 		set, _, err := compat.Check(ctx, previous.Image, current.Image, compat.Config{
-			Use: g.cfg.Use, Except: g.cfg.Except, Ignore: g.cfg.Ignore, IgnoreOnly: g.cfg.IgnoreOnly,
-			IgnoreUnstablePackages: g.cfg.IgnoreUnstablePackages,
+			Use: g.Breaking.Use, Except: g.Breaking.Except, Ignore: g.Breaking.Ignore, IgnoreOnly: g.Breaking.IgnoreOnly,
+			IgnoreUnstablePackages: g.Breaking.IgnoreUnstablePackages,
 		})
 		if err != nil {
 			name := "breaking configuration"
@@ -232,9 +202,7 @@ func breakingFindings(ctx context.Context, previous, current *input.Resolved) (d
 			if local != "" && !current.Contains(local) {
 				continue
 			}
-			inAny := slices.ContainsFunc(all, func(m string) bool { return under(local, m) })
-			mine := g.modules == nil || slices.ContainsFunc(g.modules, func(m string) bool { return under(local, m) })
-			if !mine && !(i == 0 && (local == "" || !inAny)) {
+			if !g.Owns(local) {
 				continue
 			}
 			f.Path = local
@@ -242,10 +210,6 @@ func breakingFindings(ctx context.Context, previous, current *input.Resolved) (d
 		}
 	}
 	return diag.NewSet(out...), nil
-}
-
-func under(p, dir string) bool {
-	return p != "" && (dir == "." || p == dir || strings.HasPrefix(p, dir+"/"))
 }
 
 // packages finds the proto package of a file, by workspace-relative path

@@ -205,13 +205,13 @@ func loadBoth(ctx context.Context, in, against string, cfg, againstCfg *input.Co
 func check(ctx context.Context, c checker, previous, current *input.Resolved, f *flags) (diag.Set, []string, error) {
 	var all []diag.Finding
 	var warnings []string
-	for _, g := range configGroups(current) {
-		if g.breaking.Disabled || g.breaking.DisableBuiltin {
+	for _, g := range current.BreakingGroups() {
+		if g.Breaking.Disabled || g.Breaking.DisableBuiltin {
 			// An ignore entry names the whole module, or only plugins
 			// would run (protoctl has none): buf checks nothing here.
 			continue
 		}
-		set, warns, err := c.Check(ctx, previous.Image, current.Image, g.breaking)
+		set, warns, err := c.Check(ctx, previous.Image, current.Image, g.Breaking)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", configName(current), err)
 		}
@@ -221,7 +221,7 @@ func check(ctx context.Context, c checker, previous, current *input.Resolved, f 
 			}
 		}
 		for _, fd := range set {
-			if g.owns(fd.Path) {
+			if g.Owns(fd.Path) {
 				all = append(all, fd)
 			}
 		}

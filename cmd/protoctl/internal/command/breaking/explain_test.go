@@ -73,44 +73,6 @@ a.proto:8:9:FIELD_SAME_TYPE message
 	}
 }
 
-func TestConfigGroups(t *testing.T) {
-	t.Parallel()
-	wire := input.Breaking{Use: []string{"WIRE"}}
-	file := input.Breaking{Use: []string{"FILE"}}
-	r := &input.Resolved{Config: &input.Config{Modules: []input.Module{
-		{Path: "a", Breaking: file},
-		{Path: "b", Breaking: wire},
-		{Path: "c", Breaking: file},
-	}}}
-	groups := configGroups(r)
-	if len(groups) != 2 {
-		t.Fatalf("%d groups, want 2", len(groups))
-	}
-	tests := []struct {
-		path string
-		want [2]bool
-	}{
-		{path: "a/x.proto", want: [2]bool{true, false}},
-		{path: "c/x.proto", want: [2]bool{true, false}},
-		{path: "b/x.proto", want: [2]bool{false, true}},
-		{path: "bb/x.proto", want: [2]bool{true, false}}, // in no module: the first group
-		{path: "", want: [2]bool{true, false}},
-	}
-	for _, tt := range tests {
-		got := [2]bool{groups[0].owns(tt.path), groups[1].owns(tt.path)}
-		if got != tt.want {
-			t.Errorf("owns(%q) = %v, want %v", tt.path, got, tt.want)
-		}
-	}
-	if diff := cmp.Diff(wire, groups[1].breaking); diff != "" {
-		t.Errorf("second group config (-want +got):\n%s", diff)
-	}
-	one := configGroups(&input.Resolved{Config: &input.Config{Modules: []input.Module{{Path: "a", Breaking: wire}, {Path: "b", Breaking: wire}}}})
-	if len(one) != 1 || !one[0].owns("z/x.proto") {
-		t.Errorf("one shared config: groups %d, owns everything %v", len(one), len(one) == 1 && one[0].owns("z/x.proto"))
-	}
-}
-
 func TestSelected(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
