@@ -51,14 +51,9 @@ func DumpDescriptors() ([]byte, error) {
 // (-dump_descriptors for Go, --dump-descriptors for Python) and returns the
 // files its runtime loaded.
 func LoadedDescriptors(ctx context.Context, c Command, flag string) (*descriptorpb.FileDescriptorSet, error) {
-	cmd := exec.CommandContext(ctx, c.Path, append(append([]string(nil), c.Args...), flag)...)
-	cmd.Env = append(os.Environ(), c.Env...)
-	cmd.Dir = c.Dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := c.once(ctx, flag)
 	if err != nil {
-		return nil, fmt.Errorf("%s testee %s: %v\n%s", c.Name, flag, err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("%s testee %s: %v", c.Name, flag, err)
 	}
 	set := &descriptorpb.FileDescriptorSet{}
 	if err := proto.Unmarshal(out, set); err != nil {
@@ -226,4 +221,19 @@ func (d *Drift) enums(prefix string, goEnums, pyEnums []*descriptorpb.EnumDescri
 			d.add(prefix+p.GetName(), "enum only in the python code: the go code is stale")
 		}
 	}
+}
+
+// once runs the testee command with one more flag, not as a long-lived
+// testee, and returns its standard output; a failure carries its stderr.
+func (c Command) once(ctx context.Context, flag string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, c.Path, append(append([]string(nil), c.Args...), flag)...)
+	cmd.Env = append(os.Environ(), c.Env...)
+	cmd.Dir = c.Dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%v\n%s", err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
 }

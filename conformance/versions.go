@@ -1,15 +1,11 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"strings"
 )
 
 // VersionsFlag makes either testee print its versions as a JSON object
@@ -42,14 +38,9 @@ func GoVersions() map[string]string {
 // TesteeVersions runs the testee command with VersionsFlag and returns
 // what it reports.
 func TesteeVersions(ctx context.Context, c Command) (map[string]string, error) {
-	cmd := exec.CommandContext(ctx, c.Path, append(append([]string(nil), c.Args...), VersionsFlag)...)
-	cmd.Env = append(os.Environ(), c.Env...)
-	cmd.Dir = c.Dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := c.once(ctx, VersionsFlag)
 	if err != nil {
-		return nil, fmt.Errorf("ask the %s testee for its versions: %v\n%s", c.Name, err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("ask the %s testee for its versions: %v", c.Name, err)
 	}
 	var v map[string]string
 	if err := json.Unmarshal(out, &v); err != nil {
