@@ -24,7 +24,8 @@ var DefaultGoPlugins = []string{
 // generators), mypy-protobuf (typed stubs for the gRPC modules), and the
 // runtime of the reference server (python/src/protoctl_server) so that Go
 // tests can run it with the same interpreter: health checking, reflection,
-// rich status details and Prometheus metrics.
+// rich status details, Prometheus metrics, and JWT verification (PyJWT on
+// cryptography, which also serves the server's TLS tests).
 var DefaultPython = []string{
 	"grpcio-tools==1.85.1",
 	"mypy-protobuf==5.1.0",
@@ -32,6 +33,8 @@ var DefaultPython = []string{
 	"grpcio-reflection==1.85.1",
 	"grpcio-status==1.85.3",
 	"prometheus-client==0.26.0",
+	"pyjwt==2.15.1",
+	"cryptography==46.0.7",
 }
 
 // pythonPlugins are the protoc plugins known packages install as scripts.
