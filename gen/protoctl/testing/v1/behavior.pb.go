@@ -556,7 +556,11 @@ type BehaviorResponse struct {
 	// received_count is the number of requests a client stream delivered.
 	ReceivedCount int32 `protobuf:"varint,5,opt,name=received_count,json=receivedCount,proto3" json:"received_count,omitempty"`
 	// server_pid is the process that answered (pool spread over processes).
-	ServerPid     int32 `protobuf:"varint,6,opt,name=server_pid,json=serverPid,proto3" json:"server_pid,omitempty"`
+	ServerPid int32 `protobuf:"varint,6,opt,name=server_pid,json=serverPid,proto3" json:"server_pid,omitempty"`
+	// subject is the verified JWT subject the handler saw
+	// (protoctl_server.auth.principal()); empty when the call carried no
+	// verified token.
+	Subject       string `protobuf:"bytes,7,opt,name=subject,proto3" json:"subject,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -631,6 +635,13 @@ func (x *BehaviorResponse) GetServerPid() int32 {
 		return x.ServerPid
 	}
 	return 0
+}
+
+func (x *BehaviorResponse) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
 }
 
 // ObservationRequest names an earlier call.
@@ -792,7 +803,7 @@ const file_protoctl_testing_v1_behavior_proto_rawDesc = "" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12!\n" +
-	"\fbinary_value\x18\x03 \x01(\fR\vbinaryValue\"\x93\x02\n" +
+	"\fbinary_value\x18\x03 \x01(\fR\vbinaryValue\"\xad\x02\n" +
 	"\x10BehaviorResponse\x12\x18\n" +
 	"\apayload\x18\x01 \x01(\fR\apayload\x12O\n" +
 	"\x11received_metadata\x18\x02 \x03(\v2\".protoctl.testing.v1.MetadataEntryR\x10receivedMetadata\x122\n" +
@@ -800,7 +811,8 @@ const file_protoctl_testing_v1_behavior_proto_rawDesc = "" +
 	"\bsequence\x18\x04 \x01(\x05R\bsequence\x12%\n" +
 	"\x0ereceived_count\x18\x05 \x01(\x05R\rreceivedCount\x12\x1d\n" +
 	"\n" +
-	"server_pid\x18\x06 \x01(\x05R\tserverPid\"*\n" +
+	"server_pid\x18\x06 \x01(\x05R\tserverPid\x12\x18\n" +
+	"\asubject\x18\a \x01(\tR\asubject\"*\n" +
 	"\x12ObservationRequest\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\"c\n" +
 	"\x13ObservationResponse\x12\x12\n" +

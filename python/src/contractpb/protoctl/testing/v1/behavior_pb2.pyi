@@ -298,6 +298,7 @@ class BehaviorResponse(_message.Message):
     SEQUENCE_FIELD_NUMBER: _builtins.int
     RECEIVED_COUNT_FIELD_NUMBER: _builtins.int
     SERVER_PID_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
     payload: _builtins.bytes
     """payload is the echoed or sized payload."""
     deadline_remaining_ms: _builtins.float
@@ -310,6 +311,11 @@ class BehaviorResponse(_message.Message):
     """received_count is the number of requests a client stream delivered."""
     server_pid: _builtins.int
     """server_pid is the process that answered (pool spread over processes)."""
+    subject: _builtins.str
+    """subject is the verified JWT subject the handler saw
+    (protoctl_server.auth.principal()); empty when the call carried no
+    verified token.
+    """
     @_builtins.property
     def received_metadata(self) -> _containers.RepeatedCompositeFieldContainer[Global___MetadataEntry]:
         """received_metadata is the invocation metadata the handler saw, in order."""
@@ -323,10 +329,11 @@ class BehaviorResponse(_message.Message):
         sequence: _builtins.int = ...,
         received_count: _builtins.int = ...,
         server_pid: _builtins.int = ...,
+        subject: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadline_remaining_ms", b"deadline_remaining_ms", "payload", b"payload", "received_count", b"received_count", "received_metadata", b"received_metadata", "sequence", b"sequence", "server_pid", b"server_pid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadline_remaining_ms", b"deadline_remaining_ms", "payload", b"payload", "received_count", b"received_count", "received_metadata", b"received_metadata", "sequence", b"sequence", "server_pid", b"server_pid", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
