@@ -207,6 +207,8 @@ func TestCleanRemovesStaleFilesOfThatOutputOnly(t *testing.T) {
 		"out/acme/gone/x.txt":  "stale",
 		"other/keep.txt":       "not an output",
 		"out-sibling/keep.txt": "not under out",
+		// Bytecode caches of an imported generated package.
+		"out/acme/a/v1/__pycache__/a.cpython-311.pyc": "bytecode",
 	} {
 		full := filepath.Join(root, p)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
@@ -221,7 +223,7 @@ func TestCleanRemovesStaleFilesOfThatOutputOnly(t *testing.T) {
 	if diff := cmp.Diff([]string{"out/acme/gone/x.txt", "out/old.txt"}, res.Removed); diff != "" {
 		t.Errorf("removed (-want +got):\n%s", diff)
 	}
-	for _, p := range []string{"other/keep.txt", "out-sibling/keep.txt", "out/acme/a/v1/a.txt", "out/acme/b/v1/b.txt"} {
+	for _, p := range []string{"other/keep.txt", "out-sibling/keep.txt", "out/acme/a/v1/a.txt", "out/acme/b/v1/b.txt", "out/acme/a/v1/__pycache__/a.cpython-311.pyc"} {
 		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}

@@ -68,8 +68,16 @@ func diffOutputs(root string, outputs map[string][]byte, cleanDirs []string, pre
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}
-			if err != nil || e.IsDir() {
+			if err != nil {
 				return err
+			}
+			if e.IsDir() {
+				// Python writes bytecode caches beside the modules it
+				// imports; they are not outputs and not stale.
+				if e.Name() == "__pycache__" {
+					return fs.SkipDir
+				}
+				return nil
 			}
 			rel, err := filepath.Rel(root, p)
 			if err != nil {
