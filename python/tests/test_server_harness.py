@@ -16,7 +16,8 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 READY = re.compile(
-    r"^protoctl-server: serving on (\S+):(\d+) workers=(\d+) mode=(\w+) pid=(\d+)$"
+    r"^protoctl-server: serving on (\S+):(\d+) workers=(\d+) mode=(\w+) pid=(\d+)"
+    r" tls=(off|tls|mtls) auth=(off|jwt)$"
 )
 
 
@@ -92,6 +93,8 @@ class Running:
 
 
 def start(mode: str = "aio", workers: int = 1, *extra: str) -> Running:
+    """A server on a free port; plaintext unless extra names TLS files."""
+    transport = [] if "--tls-cert" in extra else ["--plaintext"]
     return Running(
         [
             "--listen",
@@ -100,6 +103,7 @@ def start(mode: str = "aio", workers: int = 1, *extra: str) -> Running:
             str(workers),
             "--mode",
             mode,
+            *transport,
             *extra,
         ]
     )

@@ -123,7 +123,7 @@ def test_metrics_single_worker_counts_codes() -> None:
 
 
 def test_health_not_serving_on_drain() -> None:
-    server = create_server(Config(listen="127.0.0.1:0", grace=1))
+    server = create_server(Config(listen="127.0.0.1:0", grace=1, plaintext=True))
     server.start()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{server.port}") as ch:
@@ -159,6 +159,7 @@ def test_second_single_worker_cannot_take_the_port() -> None:
                 s.addr,
                 "--workers",
                 "1",
+                "--plaintext",
             ],
             env={"PYTHONPATH": str(SRC)},
             capture_output=True,
@@ -182,7 +183,7 @@ def test_second_single_worker_cannot_take_the_port() -> None:
 )
 def test_bad_flags(args: list[str], want: str) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "protoctl_server", *args],
+        [sys.executable, "-m", "protoctl_server", "--plaintext", *args],
         env={"PYTHONPATH": str(SRC)},
         capture_output=True,
         text=True,
@@ -194,6 +195,7 @@ def test_bad_flags(args: list[str], want: str) -> None:
 def test_channel_options() -> None:
     c = parse_args(
         [
+            "--plaintext",
             "--workers",
             "3",
             "--max-connection-age",
@@ -219,9 +221,14 @@ def test_channel_options() -> None:
     ) == (300_000, 15_000)
     assert opts["grpc.max_send_message_length"] == 1024
     assert (
-        dict(parse_args(["--workers", "1"]).channel_options())["grpc.so_reuseport"] == 0
+        dict(parse_args(["--plaintext", "--workers", "1"]).channel_options())[
+            "grpc.so_reuseport"
+        ]
+        == 0
     )
-    assert "grpc.max_connection_age_ms" not in dict(parse_args([]).channel_options())
+    assert "grpc.max_connection_age_ms" not in dict(
+        parse_args(["--plaintext"]).channel_options()
+    )
 
 
 @pytest.mark.parametrize(
@@ -287,7 +294,7 @@ def test_ready_line_format() -> None:
         line = next(x for x in s.lines if x.startswith("protoctl-server: serving on"))
         assert re.fullmatch(
             rf"protoctl-server: serving on 127\.0\.0\.1:{s.port} "
-            rf"workers=1 mode=sync pid={s.proc.pid}",
+            rf"workers=1 mode=sync pid={s.proc.pid} tls=off auth=off",
             line,
         )
     finally:

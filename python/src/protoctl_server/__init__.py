@@ -24,14 +24,29 @@ reflection, in the shape it is meant to run in production:
   aged out so clients re-resolve DNS (:mod:`.config` holds every value).
 * SIGTERM drains: health turns NOT_SERVING, new calls are refused, in-flight
   calls get ``--grace`` seconds, then the process exits 0.
+* Secure by default: TLS or mTLS from PEM files that rotate without a
+  restart (:mod:`.tls`), or an explicit ``--plaintext``; ``--health-listen``
+  adds a plaintext health-only port for probes; ``--auth-config`` checks a
+  JWT on every call with per-method scopes (:mod:`.auth`), and handlers
+  read the verified caller with :func:`principal`.
 
 Entry points: :func:`main` (the ``protoctl-server`` command and
 ``python -m protoctl_server``), :func:`serve` (one worker until SIGTERM)
 and :func:`create_server` (an unstarted server, for tests and embedding).
 """
 
+from protoctl_server.auth import Principal, principal
 from protoctl_server.config import Config, parse_args
 from protoctl_server.server import Server, create_server, serve
 from protoctl_server.supervisor import main
 
-__all__ = ["Config", "Server", "create_server", "main", "parse_args", "serve"]
+__all__ = [
+    "Config",
+    "Principal",
+    "Server",
+    "create_server",
+    "main",
+    "parse_args",
+    "principal",
+    "serve",
+]

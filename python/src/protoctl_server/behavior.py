@@ -7,6 +7,9 @@ trailing metadata, send initial metadata, raise an unhandled exception if
 asked, sleep (returning early when the call is cancelled or its deadline
 passes), then answer or fail with the requested status. Observations are
 kept in this process's memory, so tokens only work with one worker.
+(That "token" is the test's tag, not a credential.) Each response carries
+the verified JWT subject the handler saw (:func:`.auth.principal`) and,
+when asked, the metadata the handler received, minus authorization.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from google.protobuf.message import Message
 
 from contractpb.protoctl.testing.v1 import behavior_pb2 as pb
 from contractpb.protoctl.testing.v1 import behavior_pb2_grpc as pb_grpc
-from protoctl_server import errors
+from protoctl_server import auth, errors
 
 if TYPE_CHECKING:
     from protoctl_server.contexts import AioContext, Context
@@ -152,8 +155,15 @@ def response(
         received_count=received_count,
         server_pid=os.getpid(),
     )
+    p = auth.principal()
+    if p is not None:
+        out.subject = p.subject
     if req.echo_metadata:
-        out.received_metadata.extend(entries(context.invocation_metadata()))
+        # The caller's credentials are never echoed back.
+        md = context.invocation_metadata() or ()
+        out.received_metadata.extend(
+            entries(kv for kv in md if kv[0] != "authorization")
+        )
     return out
 
 

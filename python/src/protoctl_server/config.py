@@ -1,6 +1,12 @@
 """Server settings: the command-line flags and the gRPC channel arguments
 they become.
 
+Transport security is a required choice: ``--tls-cert``/``--tls-key``
+(TLS; with ``--tls-client-ca``, mTLS) or an explicit ``--plaintext``. The
+TLS files and the ``--auth-config`` file (with its JWKS) are read and
+checked here, so a bad one is a usage error (exit 2) naming the flag and
+the file before any worker starts.
+
 The keepalive values are chosen as a pair with the Go pool client
 (client/, docs/server.md): the client pings every 20 s (Timeout 5 s,
 PermitWithoutStream true); the server lets a client ping as often as every
@@ -16,6 +22,8 @@ import argparse
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+
+from protoctl_server import auth, tls
 
 # Keepalive enforcement: how often a client may ping without data, whether
 # it may ping with no call open, how many bad pings close the connection.
@@ -56,6 +64,23 @@ class Config:
     max_connection_age: float = 0.0
     threads: int = 16
     log_level: str = "info"
+    # Transport: TLS settings, or plaintext=True; neither is refused when
+    # the server is built (secure by default, also for embedding).
+    plaintext: bool = False
+    tls: tls.Settings | None = None
+    # An extra plaintext listener serving only grpc.health.v1 ("" = none).
+    health_listen: str = ""
+    auth: auth.Settings | None = None
+
+    @property
+    def tls_mode(self) -> str:
+        """ "off", "tls" or "mtls", as the ready line says."""
+        return "off" if self.tls is None else self.tls.mode
+
+    @property
+    def auth_mode(self) -> str:
+        """ "off" or "jwt", as the ready line says."""
+        return "off" if self.auth is None else "jwt"
 
     @property
     def host(self) -> str:
@@ -69,6 +94,11 @@ class Config:
         """The same settings listening on another port of the same host."""
         host = self.listen.rsplit(":", 1)[0]
         return replace(self, listen=f"{host}:{port}")
+
+    def with_health_port(self, port: int) -> Config:
+        """The same settings with the health listener on another port."""
+        host = self.health_listen.rsplit(":", 1)[0]
+        return replace(self, health_listen=f"{host}:{port}")
 
     def channel_options(self) -> list[tuple[str, int]]:
         """The gRPC server arguments of these settings."""
@@ -185,12 +215,85 @@ def parser() -> argparse.ArgumentParser:
         choices=("debug", "info", "warning", "error"),
         default=d.log_level,
     )
+    sec = p.add_argument_group("transport security and auth")
+    sec.add_argument(
+        "--plaintext",
+        action="store_true",
+        help="serve without TLS (loopback demos and tests only)",
+    )
+    sec.add_argument("--tls-cert", metavar="PEM", help="server certificate chain")
+    sec.add_argument("--tls-key", metavar="PEM", help="server private key")
+    sec.add_argument(
+        "--tls-client-ca",
+        metavar="PEM",
+        help="CA certificates that sign client certificates (requires mTLS)",
+    )
+    sec.add_argument(
+        "--health-listen",
+        type=_listen,
+        metavar="HOST:PORT",
+        help="extra plaintext listener serving only grpc.health.v1 (for probes)",
+    )
+    sec.add_argument(
+        "--auth-config",
+        metavar="FILE",
+        help="JSON file enabling JWT auth (jwks, issuer, audience, scopes, ...)",
+    )
     return p
+
+
+NO_TRANSPORT = (
+    "no transport security: pass --tls-cert and --tls-key (add --tls-client-ca "
+    "for mTLS), or --plaintext to serve without TLS"
+)
+
+
+def _transport(
+    p: argparse.ArgumentParser, ns: argparse.Namespace
+) -> tls.Settings | None:
+    """The checked TLS settings of the flags, None for --plaintext; a bad
+    combination or file is a usage error (exit 2)."""
+    cert, key, ca = ns.tls_cert, ns.tls_key, ns.tls_client_ca
+    if ns.plaintext:
+        if cert or key or ca:
+            p.error(
+                "--plaintext cannot be combined with --tls-cert, --tls-key "
+                "or --tls-client-ca"
+            )
+        return None
+    if not cert and not key and not ca:
+        p.error(NO_TRANSPORT)
+    if cert and not key:
+        p.error("--tls-cert needs --tls-key")
+    if key and not cert:
+        p.error("--tls-key needs --tls-cert")
+    if ca and not cert:
+        p.error("--tls-client-ca needs --tls-cert and --tls-key")
+    settings = tls.Settings(cert=cert, key=key, client_ca=ca or "")
+    try:
+        tls.load(settings)
+    except tls.TLSError as e:
+        p.error(str(e))
+    return settings
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Config:
     """Settings from command-line arguments (sys.argv when None)."""
-    ns = parser().parse_args(argv)
+    p = parser()
+    ns = p.parse_args(argv)
+    tls_settings = _transport(p, ns)
+    auth_settings = None
+    if ns.auth_config:
+        try:
+            auth_settings = auth.load_settings(ns.auth_config)
+        except auth.ConfigError as e:
+            p.error(f"--auth-config {e}")
+    if (
+        ns.health_listen
+        and ns.health_listen == ns.listen
+        and not ns.listen.endswith(":0")
+    ):
+        p.error("--health-listen must differ from --listen")
     return Config(
         listen=ns.listen,
         workers=ns.workers if ns.workers is not None else default_workers(),
@@ -203,4 +306,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         max_connection_age=ns.max_connection_age,
         threads=ns.threads,
         log_level=ns.log_level,
+        plaintext=ns.plaintext,
+        tls=tls_settings,
+        health_listen=ns.health_listen or "",
+        auth=auth_settings,
     )

@@ -1,15 +1,21 @@
 """The interceptor every call goes through, in a sync and an aio flavour.
 
 For each call it: counts it started and in flight; reads the caller's W3C
-trace context; runs the handler; turns a raised exception into the
-client's status (:func:`.errors.from_exception`; anything unmapped becomes
-UNKNOWN with a generic message, the traceback logged only); then records
-the status code and duration and logs one line.
+trace context; with an auth :class:`.auth.Verifier`, checks the call's
+token (a rejection ends the call with its status, logged at warning with
+the reason, never the token) and makes the principal current for the
+handler; runs the handler; turns a raised exception into the client's
+status (:func:`.errors.from_exception`; anything unmapped becomes UNKNOWN
+with a generic message, the traceback logged only); then records the
+status code and duration and logs one line (with the caller's subject).
+Only the trace headers are read from the metadata for the log; the
+authorization value is never logged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 import time
@@ -19,7 +25,7 @@ from typing import Any, TypeVar, cast
 import grpc
 from grpc import aio
 
-from protoctl_server import errors, trace
+from protoctl_server import auth, errors, trace
 from protoctl_server.contexts import MetadataPairs
 from protoctl_server.log import LOGGER
 from protoctl_server.metrics import series
@@ -28,20 +34,36 @@ from protoctl_server.metrics import series
 class Call:
     """One call being observed."""
 
-    __slots__ = ("_done", "_series", "_start", "method", "trace")
+    __slots__ = (
+        "_done",
+        "_metadata",
+        "_series",
+        "_start",
+        "method",
+        "subject",
+        "trace",
+    )
 
     def __init__(self, method: str, kind: str, metadata: MetadataPairs | None) -> None:
         self.method = method
+        self._metadata = metadata
         service, _, name = method.lstrip("/").rpartition("/")
         self._series = series((service, name, kind))
         self.trace = trace.from_metadata(metadata)
         self._start = time.perf_counter()
         self._done = False
+        self.subject = ""
         self._series.started.inc()
         self._series.in_flight.inc()
 
-    def finish(self, code: grpc.StatusCode, exc: BaseException | None = None) -> None:
-        """Record the call's end once; later calls are ignored."""
+    def finish(
+        self,
+        code: grpc.StatusCode,
+        exc: BaseException | None = None,
+        rejection: tuple[str, str] | None = None,
+    ) -> None:
+        """Record the call's end once; later calls are ignored. rejection
+        is (reason, peer) of a call auth turned away."""
         if self._done:
             return
         self._done = True
@@ -49,23 +71,46 @@ class Call:
         self._series.in_flight.dec()
         self._series.handled(code.name).inc()
         self._series.latency.observe(elapsed)
-        level = logging.ERROR if exc is not None else logging.INFO
+        if exc is not None:
+            level, msg = logging.ERROR, "unhandled exception"
+        elif rejection is not None:
+            level, msg = logging.WARNING, "rpc rejected"
+        else:
+            level, msg = logging.INFO, "rpc"
         if LOGGER.isEnabledFor(level):
+            extra: dict[str, object] = {
+                "method": self.method,
+                "code": code.name,
+                "duration_ms": round(elapsed * 1000, 3),
+                "trace_id": self.trace.trace_id,
+                "span_id": self.trace.parent_id,
+                "tracestate": self.trace.tracestate,
+            }
+            if self.subject:
+                extra["subject"] = self.subject
+            if rejection is not None:
+                extra["reason"], extra["peer"] = rejection
             LOGGER.log(
                 level,
-                "unhandled exception" if exc is not None else "rpc",
+                msg,
                 exc_info=(type(exc), exc, exc.__traceback__)
                 if exc is not None
                 else None,
-                extra={
-                    "method": self.method,
-                    "code": code.name,
-                    "duration_ms": round(elapsed * 1000, 3),
-                    "trace_id": self.trace.trace_id,
-                    "span_id": self.trace.parent_id,
-                    "tracestate": self.trace.tracestate,
-                },
+                extra=extra,
             )
+
+    def authenticate(
+        self, verifier: auth.Verifier, peer: Callable[[], str]
+    ) -> auth.Principal | auth.Rejection | None:
+        """The call's principal (None: exempt), or the rejection, finished."""
+        try:
+            p = verifier.authenticate(self.method, self._metadata)
+        except auth.Rejection as r:
+            self.finish(r.code, rejection=(r.message, peer()))
+            return r
+        if p is not None:
+            self.subject = p.subject
+        return p
 
 
 def _kind(h: grpc.RpcMethodHandler[Any, Any]) -> str:
@@ -116,8 +161,25 @@ def _sync_fail(call: Call, context: grpc.ServicerContext, exc: Exception) -> Non
     context.abort(err.code, err.message)
 
 
+def _sync_auth(
+    call: Call, verifier: auth.Verifier | None, context: grpc.ServicerContext
+) -> contextvars.Token[auth.Principal | None] | None:
+    """Check the call's token; aborts (raises) on a rejection, else returns
+    the binding of the principal to undo when the handler is done."""
+    if verifier is None:
+        return None
+    p = call.authenticate(verifier, context.peer)
+    if isinstance(p, auth.Rejection):
+        context.abort(p.code, p.message)
+    return None if p is None else auth.bind(p)
+
+
 class SyncObserver(grpc.ServerInterceptor):
-    """The interceptor of the thread-pool server."""
+    """The interceptor of the thread-pool server; with a verifier, every
+    call not exempt needs a valid token."""
+
+    def __init__(self, verifier: auth.Verifier | None = None) -> None:
+        self._verifier = verifier
 
     def intercept_service(
         self,
@@ -131,6 +193,7 @@ class SyncObserver(grpc.ServerInterceptor):
             return None
         method, kind = handler_call_details.method, _kind(h)
         md = handler_call_details.invocation_metadata
+        verifier = self._verifier
 
         if not h.response_streaming:
             inner = cast(
@@ -139,11 +202,15 @@ class SyncObserver(grpc.ServerInterceptor):
 
             def unary(request: object, context: grpc.ServicerContext) -> object:
                 call = Call(method, kind, md)
+                bound = _sync_auth(call, verifier, context)
                 try:
                     response = inner(request, context)
                 except Exception as exc:
                     _sync_fail(call, context, exc)
                     raise
+                finally:
+                    if bound is not None:
+                        auth.unbind(bound)
                 call.finish(_sync_end_code(context))
                 return response
 
@@ -160,12 +227,15 @@ class SyncObserver(grpc.ServerInterceptor):
 
         def stream(request: object, context: grpc.ServicerContext) -> Iterator[object]:
             call = Call(method, kind, md)
+            bound = _sync_auth(call, verifier, context)
             try:
                 yield from inner_stream(request, context)
             except Exception as exc:
                 _sync_fail(call, context, exc)
                 raise
             finally:
+                if bound is not None:
+                    auth.unbind(bound)
                 # Reached with no status when the client went away and
                 # grpc closed the generator.
                 call.finish(_sync_end_code(context))
@@ -212,8 +282,27 @@ async def _aio_fail(
     await context.abort(err.code, err.message, err.trailers(tuple(existing)))
 
 
+async def _aio_auth(
+    call: Call,
+    verifier: auth.Verifier | None,
+    context: aio.ServicerContext[Any, Any],
+) -> contextvars.Token[auth.Principal | None] | None:
+    """Check the call's token; aborts (raises) on a rejection, else returns
+    the binding of the principal to undo when the handler is done."""
+    if verifier is None:
+        return None
+    p = call.authenticate(verifier, context.peer)
+    if isinstance(p, auth.Rejection):
+        await context.abort(p.code, p.message)
+    return None if p is None or isinstance(p, auth.Rejection) else auth.bind(p)
+
+
 class AioObserver(aio.ServerInterceptor):
-    """The interceptor of the grpc.aio server."""
+    """The interceptor of the grpc.aio server; with a verifier, every call
+    not exempt needs a valid token."""
+
+    def __init__(self, verifier: auth.Verifier | None = None) -> None:
+        self._verifier = verifier
 
     async def intercept_service(
         self,
@@ -228,6 +317,7 @@ class AioObserver(aio.ServerInterceptor):
             return None
         method, kind = handler_call_details.method, _kind(h)
         md = handler_call_details.invocation_metadata
+        verifier = self._verifier
 
         if not h.response_streaming:
             inner = cast(
@@ -238,6 +328,7 @@ class AioObserver(aio.ServerInterceptor):
                 request: object, context: aio.ServicerContext[Any, Any]
             ) -> object:
                 call = Call(method, kind, md)
+                bound = await _aio_auth(call, verifier, context)
                 try:
                     response = await inner(request, context)
                 except asyncio.CancelledError:
@@ -246,6 +337,9 @@ class AioObserver(aio.ServerInterceptor):
                 except Exception as exc:
                     await _aio_fail(call, context, exc)
                     raise
+                finally:
+                    if bound is not None:
+                        auth.unbind(bound)
                 call.finish(_aio_end_code(context))
                 return response
 
@@ -270,6 +364,7 @@ class AioObserver(aio.ServerInterceptor):
                 request: object, context: aio.ServicerContext[Any, Any]
             ) -> None:
                 call = Call(method, kind, md)
+                bound = await _aio_auth(call, verifier, context)
                 try:
                     await inner_writer(request, context)
                 except asyncio.CancelledError:
@@ -278,6 +373,9 @@ class AioObserver(aio.ServerInterceptor):
                 except Exception as exc:
                     await _aio_fail(call, context, exc)
                     raise
+                finally:
+                    if bound is not None:
+                        auth.unbind(bound)
                 call.finish(_aio_end_code(context))
 
             return sfactory(writer, h.request_deserializer, h.response_serializer)
@@ -288,6 +386,7 @@ class AioObserver(aio.ServerInterceptor):
             request: object, context: aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[object]:
             call = Call(method, kind, md)
+            bound = await _aio_auth(call, verifier, context)
             try:
                 async for response in inner_stream(request, context):
                     yield response
@@ -297,6 +396,9 @@ class AioObserver(aio.ServerInterceptor):
             except Exception as exc:
                 await _aio_fail(call, context, exc)
                 raise
+            finally:
+                if bound is not None:
+                    auth.unbind(bound)
             call.finish(_aio_end_code(context))
 
         return sfactory(stream, h.request_deserializer, h.response_serializer)

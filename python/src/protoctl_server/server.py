@@ -6,6 +6,12 @@ at once (port 0 picks a free port) and serve after ``start``. :func:`serve`
 runs one worker of either mode until SIGTERM or SIGINT, then drains:
 health turns NOT_SERVING, new calls are refused, calls in flight get the
 configured grace, and it returns 0.
+
+The port speaks TLS or mTLS (:mod:`.tls`, certificates followed as they
+rotate) unless the config asks for plaintext; with ``health_listen`` a
+second, plaintext server answers grpc.health.v1 only, from the same health
+state (Kubernetes gRPC probes cannot speak TLS). With an auth config every
+call's token is checked inside the observer (:mod:`.auth`).
 """
 
 from __future__ import annotations
@@ -25,8 +31,8 @@ from contractpb.acme.inference.v1 import inference_pb2_grpc
 from contractpb.acme.user.v1 import user_pb2_grpc
 from contractpb.protoctl.testing.v1 import behavior_pb2_grpc
 from interoppb.grpc.testing import test_pb2_grpc
-from protoctl_server import behavior, inference, interop, users
-from protoctl_server.config import Config
+from protoctl_server import auth, behavior, inference, interop, tls, users
+from protoctl_server.config import NO_TRANSPORT, Config
 from protoctl_server.log import LOGGER
 from protoctl_server.observe import AioObserver, SyncObserver
 
@@ -47,16 +53,40 @@ def _reflect(server: grpc.Server | aio.Server) -> None:
     )
 
 
-def _bind(server: grpc.Server | aio.Server, config: Config) -> int:
+def _bind(
+    server: grpc.Server | aio.Server,
+    address: str,
+    credentials: grpc.ServerCredentials | None,
+) -> int:
     try:
-        port = int(server.add_insecure_port(config.listen))
+        if credentials is None:
+            port = int(server.add_insecure_port(address))
+        else:
+            port = int(server.add_secure_port(address, credentials))
     except RuntimeError:
         port = 0
     if port == 0:
-        raise OSError(
-            f"cannot listen on {config.listen}: the address is in use or not local"
-        )
+        raise OSError(f"cannot listen on {address}: the address is in use or not local")
     return port
+
+
+def _credentials(config: Config) -> grpc.ServerCredentials | None:
+    """The port's TLS credentials; None for an explicit plaintext config."""
+    if config.tls is not None:
+        if config.plaintext:
+            raise ValueError("plaintext and tls are exclusive")
+        return tls.Credentials(config.tls).server_credentials()
+    if not config.plaintext:
+        raise ValueError(NO_TRANSPORT)
+    return None
+
+
+def _verifier(config: Config) -> auth.Verifier | None:
+    return None if config.auth is None else auth.Verifier(config.auth)
+
+
+def _health_options(config: Config) -> list[tuple[str, int]]:
+    return [o for o in config.channel_options() if not o[0].startswith("grpc.max_conn")]
 
 
 class Server:
@@ -65,11 +95,13 @@ class Server:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.observations = behavior.Observations()
+        credentials = _credentials(config)
+        self.verifier = _verifier(config)
         self._server = grpc.server(
             futures.ThreadPoolExecutor(
                 max_workers=config.threads, thread_name_prefix="rpc"
             ),
-            interceptors=[SyncObserver()],
+            interceptors=[SyncObserver(self.verifier)],
             options=config.channel_options(),
             maximum_concurrent_rpcs=config.max_concurrent_rpcs or None,
         )
@@ -86,11 +118,25 @@ class Server:
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         _reflect(self._server)
-        self.port = _bind(self._server, config)
+        self.port = _bind(self._server, config.listen, credentials)
+        self.health_port = 0
+        self._health_server: grpc.Server | None = None
+        if config.health_listen:
+            self._health_server = grpc.server(
+                futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="health"),
+                interceptors=[SyncObserver()],
+                options=_health_options(config),
+            )
+            health_pb2_grpc.add_HealthServicer_to_server(
+                self.health, self._health_server
+            )
+            self.health_port = _bind(self._health_server, config.health_listen, None)
 
     def start(self) -> None:
         """Serve, and report SERVING for the server ("") and each service."""
         self._server.start()
+        if self._health_server is not None:
+            self._health_server.start()
         for name in ("", *SERVICES):
             self.health.set(name, SERVING)
 
@@ -102,6 +148,9 @@ class Server:
         """NOT_SERVING, refuse new calls, give calls in flight grace seconds."""
         self.set_not_serving()
         self._server.stop(self.config.grace if grace is None else grace).wait()
+        # Probes saw NOT_SERVING for the whole drain.
+        if self._health_server is not None:
+            self._health_server.stop(0).wait()
 
 
 def create_server(config: Config) -> Server:
@@ -115,8 +164,10 @@ class AioServer:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.observations = behavior.Observations()
+        credentials = _credentials(config)
+        self.verifier = _verifier(config)
         self._server = aio.server(
-            interceptors=[AioObserver()],
+            interceptors=[AioObserver(self.verifier)],
             options=config.channel_options(),
             maximum_concurrent_rpcs=config.max_concurrent_rpcs or None,
         )
@@ -133,10 +184,22 @@ class AioServer:
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         _reflect(self._server)
-        self.port = _bind(self._server, config)
+        self.port = _bind(self._server, config.listen, credentials)
+        self.health_port = 0
+        self._health_server: aio.Server | None = None
+        if config.health_listen:
+            self._health_server = aio.server(
+                interceptors=[AioObserver()], options=_health_options(config)
+            )
+            health_pb2_grpc.add_HealthServicer_to_server(
+                self.health, self._health_server
+            )
+            self.health_port = _bind(self._health_server, config.health_listen, None)
 
     async def start(self) -> None:
         await self._server.start()
+        if self._health_server is not None:
+            await self._health_server.start()
         for name in ("", *SERVICES):
             await self.health.set(name, SERVING)
 
@@ -146,6 +209,8 @@ class AioServer:
     async def drain(self, grace: float | None = None) -> None:
         await self.set_not_serving()
         await self._server.stop(self.config.grace if grace is None else grace)
+        if self._health_server is not None:
+            await self._health_server.stop(0)
 
 
 def create_aio_server(config: Config) -> AioServer:
@@ -165,13 +230,25 @@ def serve(config: Config, ready: Ready | None = None) -> int:
     return _serve_sync(config, ready)
 
 
+def _serving(config: Config, port: int, health_port: int) -> dict[str, object]:
+    out: dict[str, object] = {
+        "port": port,
+        "mode": config.mode,
+        "tls": config.tls_mode,
+        "auth": config.auth_mode,
+    }
+    if health_port:
+        out["health_port"] = health_port
+    return out
+
+
 def _serve_sync(config: Config, ready: Ready | None) -> int:
     stop = threading.Event()
     for sig in _STOP_SIGNALS:
         signal.signal(sig, lambda signum, frame: stop.set())
     server = create_server(config)
     server.start()
-    LOGGER.info("serving", extra={"port": server.port, "mode": "sync"})
+    LOGGER.info("serving", extra=_serving(config, server.port, server.health_port))
     if ready is not None:
         ready(server.port)
     while not stop.wait(0.5):
@@ -189,7 +266,7 @@ async def _serve_aio(config: Config, ready: Ready | None) -> int:
         loop.add_signal_handler(sig, stop.set)
     server = create_aio_server(config)
     await server.start()
-    LOGGER.info("serving", extra={"port": server.port, "mode": "aio"})
+    LOGGER.info("serving", extra=_serving(config, server.port, server.health_port))
     if ready is not None:
         ready(server.port)
     await stop.wait()

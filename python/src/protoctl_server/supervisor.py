@@ -48,7 +48,8 @@ def ready_line(config: Config, port: int) -> str:
     """The line tests and tools wait for on stderr."""
     return (
         f"protoctl-server: serving on {config.host}:{port} "
-        f"workers={config.workers} mode={config.mode} pid={os.getpid()}"
+        f"workers={config.workers} mode={config.mode} pid={os.getpid()} "
+        f"tls={config.tls_mode} auth={config.auth_mode}"
     )
 
 
@@ -56,6 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the server as the command line says; returns the exit code."""
     config = parse_args(argv)
     log.setup(config.log_level)
+    if config.plaintext and config.auth is not None:
+        LOGGER.warning(
+            "--auth-config with --plaintext: tokens travel in clear; "
+            "use --tls-cert/--tls-key outside loopback tests"
+        )
     try:
         if config.workers == 1:
             return _single(config)
@@ -86,17 +92,19 @@ def _single(config: Config) -> int:
 
 
 @contextlib.contextmanager
-def _reserved_port(config: Config) -> Iterator[int]:
-    """The port every worker binds: config's, or a free one held by a
+def _reserved_port(listen: str) -> Iterator[int]:
+    """The port every worker binds: listen's, or a free one held by a
     non-listening SO_REUSEPORT socket until the workers are gone."""
-    if config.port != 0:
-        yield config.port
+    host, _, port_text = listen.rpartition(":")
+    host = host.strip("[]")
+    if int(port_text) != 0:
+        yield int(port_text)
         return
-    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((config.host, 0))
+        sock.bind((host, 0))
         yield int(sock.getsockname()[1])
     finally:
         sock.close()
@@ -139,8 +147,13 @@ def _supervise(config: Config) -> int:
         metrics_dir = tempfile.mkdtemp(prefix="protoctl-metrics-")
         os.environ[MULTIPROC_ENV] = metrics_dir
     try:
-        with _reserved_port(config) as port:
-            return _run_workers(config.with_port(port), port, metrics_dir)
+        with contextlib.ExitStack() as stack:
+            port = stack.enter_context(_reserved_port(config.listen))
+            config = config.with_port(port)
+            if config.health_listen:
+                health_port = stack.enter_context(_reserved_port(config.health_listen))
+                config = config.with_health_port(health_port)
+            return _run_workers(config, port, metrics_dir)
     finally:
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)
