@@ -56,9 +56,10 @@ py-test: venv
 	cd python && PYTHONPATH=src ../$(VENV)/bin/python -m pytest -q
 	cd python && ../$(VENV)/bin/mypy src/contractpb src/protoctl_conformance src/protoctl_server tests
 
-# The reference Python server (python/src/protoctl_server) on 127.0.0.1:50051
+# The reference Python server (python/src/protoctl_server) on 127.0.0.1:50051,
+# plaintext (a loopback demo; docs/security.md has the TLS and JWT flags),
 # with metrics on :9464; override with SERVE_ARGS="--workers 4 ...".
-SERVE_ARGS ?= --listen 127.0.0.1:50051 --metrics-port 9464
+SERVE_ARGS ?= --plaintext --listen 127.0.0.1:50051 --metrics-port 9464
 serve: venv
 	PYTHONPATH=python/src $(VENV)/bin/python -m protoctl_server $(SERVE_ARGS)
 

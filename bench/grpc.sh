@@ -60,7 +60,7 @@ if ! PYTHONPATH="$root/python/src" "$python" -c 'import protoctl_server' 2>/dev/
 fi
 port=$((20000 + RANDOM % 12000))
 PYTHONPATH="$root/python/src" "$python" -m protoctl_server --listen "127.0.0.1:$port" \
-	--workers 2 --mode sync --metrics-port 0 --log-level warning 2>"$work/server.log" &
+	--plaintext --workers 2 --mode sync --metrics-port 0 --log-level warning 2>"$work/server.log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do

@@ -3,6 +3,9 @@
 // grpc.ClientConn.
 //
 //	pool, err := client.New("dns:///inference.svc:50051",
+//		client.WithTLS(client.TLS{RootCAFile: "/etc/tls/ca.pem",
+//			CertFile: "/etc/tls/tls.crt", KeyFile: "/etc/tls/tls.key"}),
+//		client.WithTokenSource(client.FileTokenSource("/var/run/secrets/tokens/token")),
 //		client.WithIdempotent("acme.inference.v1.Inference/Predict"))
 //	if err != nil { ... }
 //	defer pool.Close()
@@ -46,7 +49,25 @@
 //     UNAVAILABLE with exponential backoff from 50ms to 1s.
 //   - Sizes: 4 MiB received per message, grpc-go's and grpcio's default;
 //     larger messages fail with ResourceExhausted (WithMaxRecvMsgSize).
-//   - Credentials: insecure (plaintext) unless WithDialOptions sets others.
+//
+// # Transport security and tokens
+//
+// New requires exactly one of WithTLS, WithTransportCredentials and
+// WithPlaintext: the pool never falls back to plaintext, and plaintext must
+// be asked for (loopback servers, tests). WithTLS takes a root CA file, a
+// server name override and, for mutual TLS, a client certificate and key,
+// which are read again at the next handshake when the files change
+// (certificate rotation without a restart); New fails on a bad file,
+// naming the option and the file. TLS 1.2 is the minimum.
+//
+// WithTokenSource adds per-call credentials: every call carries
+// "authorization: Bearer <token>". The pool caches the token and asks the
+// TokenSource for a new one before it expires (WithTokenRefreshBefore),
+// one request at a time; a failed refresh keeps the still-valid token, and
+// a call without a valid token fails with UNAUTHENTICATED "token source:
+// <cause>". Tokens are refused over plaintext unless
+// WithInsecureTokensForDev says otherwise. StaticToken, FileTokenSource
+// and TokenSourceFunc are the sources at hand.
 //
 // # Errors
 //

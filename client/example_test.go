@@ -79,6 +79,7 @@ func Example() {
 	defer stop()
 
 	pool, err := client.New("dns:///"+addr,
+		client.WithPlaintext(),
 		client.WithSize(4),
 		client.WithIdempotent(inferencev1.Inference_Predict_FullMethodName))
 	if err != nil {
@@ -101,7 +102,7 @@ func Example() {
 func ExampleStatusError() {
 	addr, stop := startInference()
 	defer stop()
-	pool, err := client.New("dns:///" + addr)
+	pool, err := client.New("dns:///"+addr, client.WithPlaintext())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func ExampleStatusError() {
 func ExamplePool_NewStream() {
 	addr, stop := startInference()
 	defer stop()
-	pool, err := client.New("dns:///" + addr)
+	pool, err := client.New("dns:///"+addr, client.WithPlaintext())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func ExamplePool_NewStream() {
 func ExampleWithTraceParent() {
 	addr, stop := startInference()
 	defer stop()
-	pool, err := client.New("dns:///" + addr)
+	pool, err := client.New("dns:///"+addr, client.WithPlaintext())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func ExamplePool_SetBackends() {
 	b, stopB := startInference()
 	defer stopB()
 
-	pool, err := client.New("static:///" + a)
+	pool, err := client.New("static:///"+a, client.WithPlaintext())
 	if err != nil {
 		log.Fatal(err)
 	}

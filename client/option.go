@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -8,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
@@ -72,6 +75,15 @@ type config struct {
 	debugAddr     string
 	dialOpts      []grpc.DialOption
 	err           error
+
+	transport      []string // the transport options given, in order
+	tlsConf        *TLS
+	creds          credentials.TransportCredentials
+	plaintext      bool
+	tokens         TokenSource
+	insecureTokens bool
+	refreshBefore  time.Duration
+	now            func() time.Time
 }
 
 func defaultConfig() *config {
@@ -82,6 +94,9 @@ func defaultConfig() *config {
 		retry:      DefaultRetryPolicy,
 		maxRecv:    DefaultMaxRecvMsgSize,
 		registerer: prometheus.DefaultRegisterer,
+
+		refreshBefore: DefaultRefreshBefore,
+		now:           time.Now,
 	}
 }
 
@@ -210,7 +225,8 @@ func WithDebugListener(addr string) Option {
 }
 
 // WithDialOptions adds grpc.DialOptions to every connection, after the
-// pool's own, so that they override them (credentials, for example).
+// pool's own, so that they override them. Set transport security with
+// WithTLS, WithTransportCredentials or WithPlaintext, not here.
 func WithDialOptions(opts ...grpc.DialOption) Option {
 	return func(c *config) { c.dialOpts = append(c.dialOpts, opts...) }
 }
@@ -224,4 +240,37 @@ func splitMethod(name string) (service, method string, err error) {
 		return "", "", fmt.Errorf("idempotent method %q: want package.Service/Method or package.Service", name)
 	}
 	return service, method, nil
+}
+
+// security returns the dial options of the transport and the token source:
+// exactly one transport option must have been given, and tokens go over
+// plaintext only in dev mode.
+func (c *config) security() ([]grpc.DialOption, error) {
+	switch len(c.transport) {
+	case 0:
+		return nil, errors.New("no transport security: pass client.WithTLS(...), or client.WithPlaintext() for loopback and tests")
+	case 1:
+	default:
+		return nil, fmt.Errorf("transport security given %d times (%s): pass exactly one", len(c.transport), strings.Join(c.transport, ", "))
+	}
+	creds := c.creds
+	switch {
+	case c.tlsConf != nil:
+		var err error
+		if creds, err = tlsCredentials(*c.tlsConf); err != nil {
+			return nil, err
+		}
+	case c.plaintext:
+		creds = insecure.NewCredentials()
+	}
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
+	if c.tokens == nil {
+		return opts, nil
+	}
+	plain := c.plaintext || creds.Info().SecurityProtocol == "insecure"
+	if plain && !c.insecureTokens {
+		return nil, errors.New("client.WithTokenSource over a plaintext connection would send tokens in clear text: use client.WithTLS, or add client.WithInsecureTokensForDev() for local development")
+	}
+	b := &bearer{src: c.tokens, before: c.refreshBefore, now: c.now, secure: !plain}
+	return append(opts, grpc.WithPerRPCCredentials(b)), nil
 }

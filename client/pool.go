@@ -11,7 +11,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Pool is a fixed set of grpc.ClientConn to one target that generated stubs
@@ -56,9 +55,12 @@ func New(target string, opts ...Option) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
+	security, err := cfg.security()
+	if err != nil {
+		return nil, err
+	}
 	p := &Pool{target: target, timeout: cfg.timeout, streamTimeout: cfg.streamTimeout}
-	dial := []grpc.DialOption{
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+	dial := append(security,
 		grpc.WithDefaultServiceConfig(sc),
 		// The pool's service config is the one in force: a config
 		// published in DNS TXT records would drop its retry policy.
@@ -69,7 +71,7 @@ func New(target string, opts ...Option) (*Pool, error) {
 		// load only the first ones carry calls (see pick), and the others
 		// must be ready when load rises, not reconnecting.
 		grpc.WithIdleTimeout(0),
-	}
+	)
 	if endpoint, ok := strings.CutPrefix(target, StaticScheme+":///"); ok {
 		addrs, err := parseStatic(endpoint)
 		if err != nil {

@@ -35,8 +35,16 @@ const (
 	behaviorName = "protoctl.testing.v1.BehaviorService"
 )
 
-// newPool opens a pool with its own metrics registry, closed at cleanup.
+// newPool opens a plaintext pool with its own metrics registry, closed at
+// cleanup.
 func newPool(t testing.TB, target string, opts ...client.Option) *client.Pool {
+	t.Helper()
+	return openPool(t, target, append([]client.Option{client.WithPlaintext()}, opts...)...)
+}
+
+// openPool opens a pool with its own metrics registry, closed at cleanup;
+// opts must choose the transport security.
+func openPool(t testing.TB, target string, opts ...client.Option) *client.Pool {
 	t.Helper()
 	opts = append([]client.Option{client.WithRegisterer(prometheus.NewRegistry())}, opts...)
 	p, err := client.New(target, opts...)
@@ -92,7 +100,7 @@ func TestNewBadOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := client.New(tt.target, tt.opts...)
+			p, err := client.New(tt.target, append([]client.Option{client.WithPlaintext()}, tt.opts...)...)
 			if err == nil {
 				p.Close()
 				t.Fatalf("New succeeded, want error %q", tt.want)

@@ -84,7 +84,7 @@ type process struct {
 func launch(t testing.TB, addr string, workers int, args ...string) *process {
 	t.Helper()
 	root := repoRoot(t)
-	argv := append([]string{"-m", "protoctl_server", "--listen", addr, "--workers", strconv.Itoa(workers), "--metrics-port", "0", "--log-level", "warning"}, args...)
+	argv := append([]string{"-m", "protoctl_server", "--listen", addr, "--workers", strconv.Itoa(workers), "--metrics-port", "0", "--log-level", "warning", "--plaintext"}, args...)
 	cmd := exec.Command(python(t), argv...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+filepath.Join(root, "python", "src"), "PYTHONUNBUFFERED=1")

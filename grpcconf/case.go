@@ -42,6 +42,8 @@ type Case struct {
 	Server Profile
 	// Background cases run alongside the others (they mostly wait).
 	Background bool
+	// Secure cases need the Runner's Security (the TLS suite).
+	Secure bool
 	// Timeout, when longer than the runner's, bounds this case instead.
 	Timeout time.Duration
 	// Run drives the server and returns nil when the behaviour matched,
@@ -79,7 +81,7 @@ func Select(cases []Case, pattern string) ([]Case, error) {
 func Profiles(cases []Case) []Profile {
 	seen := map[Profile]bool{}
 	var out []Profile
-	for _, p := range []Profile{ProfileDefault, ProfileRaised} {
+	for _, p := range []Profile{ProfileDefault, ProfileRaised, ProfileExpiredCert, ProfileNotYetValidCert} {
 		for _, c := range cases {
 			if c.Server == p && !seen[p] {
 				seen[p] = true
@@ -108,10 +110,13 @@ type Probe struct {
 	// Addr is the server's address.
 	Addr string
 
-	dial  DialFunc
-	conn  Conn
-	mu    sync.Mutex
-	notes []string
+	dial      DialFunc
+	dialBare  DialFunc
+	conn      Conn
+	sec       *Security
+	serverLog ServerLog
+	mu        sync.Mutex
+	notes     []string
 }
 
 // Behavior is a BehaviorService client over the shared connection.
@@ -125,6 +130,12 @@ func (p *Probe) Conn() grpc.ClientConnInterface { return p.conn }
 // Dial opens a new connection to the case's server; the case closes it.
 func (p *Probe) Dial(opts ...grpc.DialOption) (Conn, error) {
 	return p.dial(p.Addr, opts...)
+}
+
+// DialBare opens a bare grpc-go ClientConn to the case's server (over
+// mTLS with a token when the suite runs with Security); the case closes it.
+func (p *Probe) DialBare(opts ...grpc.DialOption) (Conn, error) {
+	return p.dialBare(p.Addr, opts...)
 }
 
 // Notef records a fact for the report.

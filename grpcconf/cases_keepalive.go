@@ -31,7 +31,7 @@ const DefaultKeepaliveIdle = 35 * time.Second
 // new connection.
 func keepaliveCase(idle time.Duration) Case {
 	return Case{Name: "keepalive/idle_no_goaway", Server: ProfileDefault, Background: true, Timeout: idle + 15*time.Second, Run: func(ctx context.Context, p *Probe) error {
-		conn, err := DialPlain(p.Addr, grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: KeepaliveTime, Timeout: 5 * time.Second, PermitWithoutStream: true}))
+		conn, err := p.DialBare(grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: KeepaliveTime, Timeout: 5 * time.Second, PermitWithoutStream: true}))
 		if err != nil {
 			return err
 		}

@@ -44,14 +44,27 @@ func repoRoot(t *testing.T) string {
 // given extra flags for each, and stops them when the test ends.
 func startServers(t *testing.T, mode string, cases []Case, args map[Profile][]string) map[Profile]string {
 	t.Helper()
+	targets, _ := startSecure(t, mode, cases, args, nil)
+	return targets
+}
+
+// startSecure is startServers with each profile's server security from
+// sec (nil: plaintext); it also returns each server's log.
+func startSecure(t *testing.T, mode string, cases []Case, args map[Profile][]string, sec func(Profile) *pyserver.Security) (map[Profile]string, map[Profile]ServerLog) {
+	t.Helper()
 	root := repoRoot(t)
 	py, err := pyserver.TestPython(root)
 	if err != nil {
 		t.Skipf("no python for the reference server: %v", err)
 	}
 	targets := map[Profile]string{}
+	logs := map[Profile]ServerLog{}
 	for _, p := range Profiles(cases) {
-		s, err := pyserver.Start(context.Background(), pyserver.Config{Python: py, Root: root, Workers: 1, Mode: mode, Args: append([]string{"--log-level", "warning"}, args[p]...)})
+		cfg := pyserver.Config{Python: py, Root: root, Workers: 1, Mode: mode, Args: append([]string{"--log-level", "warning"}, args[p]...)}
+		if sec != nil {
+			cfg.Security = sec(p)
+		}
+		s, err := pyserver.Start(context.Background(), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,6 +74,7 @@ func startServers(t *testing.T, mode string, cases []Case, args map[Profile][]st
 			}
 		})
 		targets[p] = s.Addr
+		logs[p] = s
 	}
-	return targets
+	return targets, logs
 }

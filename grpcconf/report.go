@@ -27,6 +27,7 @@ type Report struct {
 type Header struct {
 	Server   string            `json:"server"`
 	Client   string            `json:"client"`
+	Security string            `json:"security,omitempty"`
 	Versions map[string]string `json:"versions,omitempty"`
 }
 
@@ -75,6 +76,9 @@ func (rep *Report) Summary() (groups []conformance.Row, total conformance.Row) {
 // the recorded notes and the summary table.
 func (rep *Report) PrintText(w io.Writer, h Header, repro func(name string) string) error {
 	fmt.Fprintf(w, "server: %s\nclient: %s\n", h.Server, h.Client)
+	if h.Security != "" {
+		fmt.Fprintf(w, "security: %s\n", h.Security)
+	}
 	for _, k := range sortedKeys(h.Versions) {
 		fmt.Fprintf(w, "%s: %s\n", k, h.Versions[k])
 	}

@@ -30,7 +30,27 @@ type Runner struct {
 	Mode string
 	// Expectations are the known failures (usually Expectations).
 	Expectations []Expectation
+	// Security, when set, is the mTLS and JWT setup of the servers: the
+	// connections use it and the auth cases can run.
+	Security *Security
+	// ServerLogs are each profile's server log, for the cases that check
+	// what the server said.
+	ServerLogs map[Profile]ServerLog
 }
+
+// ServerLog is what a server wrote (a *pyserver.Server is one).
+type ServerLog interface {
+	// Written counts the bytes written so far.
+	Written() int64
+	// OutputSince returns what was written after mark, as far as kept.
+	OutputSince(mark int64) string
+}
+
+// noLog is the log of a server whose output nobody keeps.
+type noLog struct{}
+
+func (noLog) Written() int64           { return 0 }
+func (noLog) OutputSince(int64) string { return "" }
 
 // Result is the outcome of one case.
 type Result struct {
@@ -57,13 +77,24 @@ func DialPlain(target string, opts ...grpc.DialOption) (Conn, error) {
 // so that timing checks are not disturbed by the suite itself. Run fails
 // only when a profile has no target or a connection cannot be made.
 func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
-	dial := r.Dial
+	dial, dialBare := r.Dial, DialFunc(DialPlain)
+	if r.Security != nil {
+		dialBare = r.Security.DialBare
+	}
 	if dial == nil {
 		dial = DialPool
+		if r.Security != nil {
+			dial = r.Security.DialPool
+		}
 	}
 	timeout := r.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
+	}
+	for _, c := range cases {
+		if c.Secure && r.Security == nil {
+			return nil, fmt.Errorf("case %s needs the TLS suite's security (--tls)", c.Name)
+		}
 	}
 	conns := map[Profile]Conn{}
 	defer func() {
@@ -86,7 +117,10 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	results := make([]Result, len(cases))
 	run := func(i int) {
 		c := cases[i]
-		p := &Probe{Addr: r.Targets[c.Server], dial: dial, conn: conns[c.Server]}
+		p := &Probe{Addr: r.Targets[c.Server], dial: dial, dialBare: dialBare, conn: conns[c.Server], sec: r.Security, serverLog: r.ServerLogs[c.Server]}
+		if p.serverLog == nil {
+			p.serverLog = noLog{}
+		}
 		cctx, cancel := context.WithTimeout(ctx, max(timeout, c.Timeout))
 		t0 := time.Now()
 		err := runCase(cctx, c, p)
@@ -145,5 +179,5 @@ func runCase(ctx context.Context, c Case, p *Probe) (err error) {
 // DialPool opens a pool of the client package with its defaults; its
 // metrics go to a registry of their own.
 func DialPool(target string, opts ...grpc.DialOption) (Conn, error) {
-	return client.New(target, client.WithDialOptions(opts...), client.WithRegisterer(prometheus.NewRegistry()))
+	return client.New(target, client.WithPlaintext(), client.WithDialOptions(opts...), client.WithRegisterer(prometheus.NewRegistry()))
 }

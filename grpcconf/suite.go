@@ -7,6 +7,9 @@ type Options struct {
 	// KeepaliveIdle is how long the keepalive case stays idle (default
 	// DefaultKeepaliveIdle).
 	KeepaliveIdle time.Duration
+	// Auth adds the cases of the TLS suite that must fail (bad
+	// certificates, bad tokens); the Runner needs Security for them.
+	Auth bool
 }
 
 // Cases is the suite: every case, in report order.
@@ -23,5 +26,8 @@ func Cases(opts Options) []Case {
 	cases = append(cases, limitCases()...)
 	cases = append(cases, compressionCases()...)
 	cases = append(cases, streamCases()...)
+	if opts.Auth {
+		cases = append(cases, authCases()...)
+	}
 	return cases
 }

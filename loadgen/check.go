@@ -23,6 +23,9 @@ const (
 	TargetPoolQPS2Procs    = 11000 // pool QPS with 2 server processes, at least
 	TargetPoolP99Ms        = 6.0   // pool p99 in ms with 2 server processes, at most
 	TargetClientCPU        = 1.2   // pool client CPU per call / single's, at most
+	// TargetTLSQPS is the share of the plaintext pool's QPS the pool keeps
+	// over mTLS with a JWT on every call (issue #7), at least.
+	TargetTLSQPS = 0.85
 )
 
 // server identifies the server a run measured.
@@ -44,14 +47,22 @@ func (s server) String() string {
 func Checks(results []*Result) []Check {
 	var servers []server
 	conc := map[int]bool{}
-	find := map[[3]any]*Result{}
+	find := map[[4]any]*Result{}
+	var secure []string
 	for _, r := range results {
 		s := server{r.ServerProcesses, r.ServerMode}
 		if !slices.Contains(servers, s) {
 			servers = append(servers, s)
 		}
 		conc[r.Concurrency] = true
-		find[[3]any{s, r.Strategy, r.Concurrency}] = r
+		sec := r.Security
+		if sec == "" {
+			sec = Plaintext
+		}
+		find[[4]any{s, sec, r.Strategy, r.Concurrency}] = r
+		if sec != Plaintext && !slices.Contains(secure, sec) {
+			secure = append(secure, sec)
+		}
 	}
 	if len(results) == 0 {
 		return nil
@@ -65,7 +76,7 @@ func Checks(results []*Result) []Check {
 	if conc[16] {
 		high = 16
 	}
-	get := func(s server, st Strategy, c int) *Result { return find[[3]any{s, st, c}] }
+	get := func(s server, st Strategy, c int) *Result { return find[[4]any{s, Plaintext, st, c}] }
 	var out []Check
 	for _, s := range servers {
 		if pool, per := get(s, Pool, high), get(s, PerCall, high); pool != nil && per != nil && per.QPS > 0 {
@@ -95,6 +106,15 @@ func Checks(results []*Result) []Check {
 			v := pool.ClientCPU / single.ClientCPU
 			out = append(out, Check{Name: fmt.Sprintf("pool/single client cpu per rpc, %v c=%d", s, high), Value: v,
 				Measured: fmt.Sprintf("%.2fx (%.1f vs %.1f µs)", v, pool.ClientCPU, single.ClientCPU), Want: fmt.Sprintf("<= %.1fx", TargetClientCPU), Met: v <= TargetClientCPU})
+		}
+		for _, sec := range secure {
+			plain, tls := get(s, Pool, high), find[[4]any{s, sec, Pool, high}]
+			if plain == nil || tls == nil || plain.QPS <= 0 {
+				continue
+			}
+			v := tls.QPS / plain.QPS
+			out = append(out, Check{Name: fmt.Sprintf("pool %s/plaintext qps, %v c=%d", sec, s, high), Value: v,
+				Measured: fmt.Sprintf("%.2fx (%.0f vs %.0f)", v, tls.QPS, plain.QPS), Want: fmt.Sprintf(">= %.2fx", TargetTLSQPS), Met: v >= TargetTLSQPS})
 		}
 	}
 	return out

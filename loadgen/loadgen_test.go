@@ -107,6 +107,39 @@ func TestChecks(t *testing.T) {
 	}
 }
 
+// TestTLSCheck compares the pool over mTLS+JWT with the plaintext pool of
+// the same server configuration and concurrency, and nothing else.
+func TestTLSCheck(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		tlsQPS float64
+		met    bool
+	}{
+		{tlsQPS: 9000, met: true},  // 0.90x
+		{tlsQPS: 8500, met: true},  // 0.85x
+		{tlsQPS: 8400, met: false}, // 0.84x
+	}
+	for _, tt := range tests {
+		results := []*Result{
+			{Strategy: Pool, Security: Plaintext, ServerProcesses: 2, ServerMode: "sync", Concurrency: 16, QPS: 10000},
+			{Strategy: Pool, Security: "mtls+jwt", ServerProcesses: 2, ServerMode: "sync", Concurrency: 16, QPS: tt.tlsQPS},
+			{Strategy: PerCall, Security: "mtls+jwt", ServerProcesses: 2, ServerMode: "sync", Concurrency: 16, QPS: 900},
+		}
+		var found []Check
+		for _, c := range Checks(results) {
+			if strings.Contains(c.Name, "mtls+jwt") {
+				found = append(found, c)
+			}
+		}
+		if len(found) != 1 {
+			t.Fatalf("tls qps %v: %d mtls+jwt checks, want 1: %+v", tt.tlsQPS, len(found), found)
+		}
+		if c := found[0]; c.Met != tt.met || c.Name != "pool mtls+jwt/plaintext qps, 2×sync c=16" {
+			t.Errorf("tls qps %v: check %q met=%v (%s), want met=%v", tt.tlsQPS, c.Name, c.Met, c.Measured, tt.met)
+		}
+	}
+}
+
 func TestPrintJSONShape(t *testing.T) {
 	t.Parallel()
 	results := []*Result{{Strategy: Pool, ServerProcesses: 2, ServerMode: "aio", Concurrency: 16, QPS: 10000, P50: 1, P90: 2, P99: 3, P999: 4, Errors: 1, Calls: 50000, Curve: []float64{1}}}

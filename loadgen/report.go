@@ -11,14 +11,14 @@ import (
 // PrintTable writes the results as an aligned table.
 func PrintTable(w io.Writer, results []*Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "strategy\tprocs\tmode\tc\tqps\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\terrors\terr %\tclient µs/rpc\tserver µs/rpc\tconns\tspread %\t")
+	fmt.Fprintln(tw, "strategy\tsecurity\tprocs\tmode\tc\tqps\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\terrors\terr %\tclient µs/rpc\tserver µs/rpc\tconns\tspread %\t")
 	for _, r := range results {
 		server := "-"
 		if r.ServerCPU > 0 {
 			server = fmt.Sprintf("%.0f", r.ServerCPU)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%.2f\t%.1f\t%s\t%d\t%s\t\n",
-			r.Strategy, procs(r.ServerProcesses), dash(r.ServerMode), r.Concurrency, r.QPS,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%.2f\t%.1f\t%s\t%d\t%s\t\n",
+			r.Strategy, r.Security, procs(r.ServerProcesses), dash(r.ServerMode), r.Concurrency, r.QPS,
 			r.P50, r.P90, r.P99, r.P999, r.Errors, errorRate(r), r.ClientCPU, server, r.Conns, spreadText(r.Spread))
 	}
 	if err := tw.Flush(); err != nil {
@@ -94,6 +94,9 @@ func dash(s string) string {
 // label names a run: "pool 2×sync c=16".
 func label(r *Result) string {
 	s := string(r.Strategy)
+	if r.Security != "" && r.Security != Plaintext {
+		s += " " + r.Security
+	}
 	if r.ServerProcesses > 0 || r.ServerMode != "" {
 		s += fmt.Sprintf(" %s×%s", procs(r.ServerProcesses), dash(r.ServerMode))
 	}

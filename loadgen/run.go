@@ -55,6 +55,9 @@ type Spec struct {
 	// ServerCPU, when set, reads the server's CPU time so far; the result
 	// then has the server's CPU per call.
 	ServerCPU func() (time.Duration, error)
+	// Security, when set, is how the calls reach a TLS server with
+	// tokens; nil is plaintext.
+	Security *Security
 }
 
 // Result is the outcome of one run. The JSON names are the bench's
@@ -63,13 +66,15 @@ type Result struct {
 	Strategy        Strategy `json:"strategy"`
 	ServerProcesses int      `json:"server_processes"`
 	ServerMode      string   `json:"server_mode"`
-	Concurrency     int      `json:"concurrency"`
-	QPS             float64  `json:"qps"`
-	P50             float64  `json:"p50_ms"`
-	P90             float64  `json:"p90_ms"`
-	P99             float64  `json:"p99_ms"`
-	P999            float64  `json:"p999_ms"`
-	Errors          int64    `json:"errors"`
+	// Security is "plaintext" or the Security's name ("mtls+jwt").
+	Security    string  `json:"security"`
+	Concurrency int     `json:"concurrency"`
+	QPS         float64 `json:"qps"`
+	P50         float64 `json:"p50_ms"`
+	P90         float64 `json:"p90_ms"`
+	P99         float64 `json:"p99_ms"`
+	P999        float64 `json:"p999_ms"`
+	Errors      int64   `json:"errors"`
 	// Calls counts the successful calls measured.
 	Calls int64 `json:"calls"`
 	// Seconds is the measured wall time.
@@ -129,7 +134,7 @@ func RunPaired(ctx context.Context, specs []Spec, rounds int) ([]*Result, error)
 		}
 	}()
 	for i, spec := range specs {
-		c, err := spec.Strategy.open(spec.Target, spec.PoolSize)
+		c, err := spec.Strategy.open(spec.Target, spec.PoolSize, spec.Security)
 		if err != nil {
 			return nil, err
 		}
@@ -211,7 +216,7 @@ func (t *total) slice(ctx context.Context, spec Spec, c caller, req *testingv1.B
 func (t *total) result(spec Spec) *Result {
 	m := &t.m
 	res := &Result{
-		Strategy: spec.Strategy, ServerProcesses: spec.ServerProcesses, ServerMode: spec.ServerMode,
+		Strategy: spec.Strategy, ServerProcesses: spec.ServerProcesses, ServerMode: spec.ServerMode, Security: spec.Security.name(),
 		Concurrency: spec.Concurrency, Errors: m.errors, Calls: int64(len(m.latencies)),
 		Seconds: m.elapsed.Seconds(), Conns: t.dials, FirstError: m.firstError,
 		Spread: spread(m.pids),

@@ -65,13 +65,67 @@ func (c *counter) dialOption() grpc.DialOption {
 	})
 }
 
-func (s Strategy) open(target string, poolSize int) (caller, error) {
+// Plaintext is the Security name of runs without TLS.
+const Plaintext = "plaintext"
+
+// Security is how the runs of a Spec reach a server over TLS with a
+// token on every call.
+type Security struct {
+	// Name labels the results, e.g. "mtls+jwt".
+	Name string
+	// TLS is the client's TLS settings (root CA, server name, client
+	// certificate for mTLS).
+	TLS client.TLS
+	// Tokens is the source of the calls' tokens; nil sends none.
+	Tokens client.TokenSource
+}
+
+func (s *Security) name() string {
+	if s == nil {
+		return Plaintext
+	}
+	return s.Name
+}
+
+// dialOptions are the credentials of bare grpc-go connections.
+func (s *Security) dialOptions() ([]grpc.DialOption, error) {
+	if s == nil {
+		return []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, nil
+	}
+	creds, err := s.TLS.Credentials()
+	if err != nil {
+		return nil, err
+	}
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
+	if s.Tokens != nil {
+		opts = append(opts, grpc.WithPerRPCCredentials(client.PerRPCCredentials(s.Tokens)))
+	}
+	return opts, nil
+}
+
+// poolOptions are the credentials of a pool.
+func (s *Security) poolOptions() []client.Option {
+	if s == nil {
+		return []client.Option{client.WithPlaintext()}
+	}
+	opts := []client.Option{client.WithTLS(s.TLS)}
+	if s.Tokens != nil {
+		opts = append(opts, client.WithTokenSource(s.Tokens))
+	}
+	return opts
+}
+
+func (s Strategy) open(target string, poolSize int, sec *Security) (caller, error) {
+	creds, err := sec.dialOptions()
+	if err != nil {
+		return nil, err
+	}
 	switch s {
 	case PerCall:
-		return &perCall{target: target}, nil
+		return &perCall{target: target, creds: creds}, nil
 	case Single:
 		cn := &counter{}
-		cc, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()), cn.dialOption())
+		cc, err := grpc.NewClient(target, append(creds, cn.dialOption())...)
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +133,7 @@ func (s Strategy) open(target string, poolSize int) (caller, error) {
 		return &shared{conn: cc, stub: testingv1.NewBehaviorServiceClient(cc), counter: cn}, nil
 	case Pool:
 		cn := &counter{}
-		opts := []client.Option{client.WithRegisterer(prometheus.NewRegistry()), client.WithDialOptions(cn.dialOption())}
+		opts := append(sec.poolOptions(), client.WithRegisterer(prometheus.NewRegistry()), client.WithDialOptions(cn.dialOption()))
 		if poolSize > 0 {
 			opts = append(opts, client.WithSize(poolSize))
 		}
@@ -110,11 +164,12 @@ func (s *shared) close() error { return s.conn.Close() }
 // perCall opens, uses and closes a ClientConn for every call.
 type perCall struct {
 	target string
+	creds  []grpc.DialOption
 	counter
 }
 
 func (p *perCall) call(ctx context.Context, req *testingv1.BehaviorRequest) (int32, error) {
-	cc, err := grpc.NewClient(p.target, grpc.WithTransportCredentials(insecure.NewCredentials()), p.dialOption())
+	cc, err := grpc.NewClient(p.target, append(p.creds[:len(p.creds):len(p.creds)], p.dialOption())...)
 	if err != nil {
 		return 0, err
 	}

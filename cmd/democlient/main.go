@@ -21,8 +21,6 @@ import (
 	"github.com/protoctl/protoctl/client"
 	inferencev1 "github.com/protoctl/protoctl/gen/acme/inference/v1"
 	userv1 "github.com/protoctl/protoctl/gen/acme/user/v1"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 func main() {
@@ -36,8 +34,7 @@ func main() {
 }
 
 func run(target string, size int) error {
-	pool, err := client.New(target, client.WithSize(size), client.WithRegisterer(nil),
-		client.WithDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())))
+	pool, err := client.New(target, client.WithPlaintext(), client.WithSize(size), client.WithRegisterer(nil))
 	if err != nil {
 		return err
 	}

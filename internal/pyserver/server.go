@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,6 +57,38 @@ type Config struct {
 	// Grace is the drain the server gets on Stop before it is killed
 	// (default 5s).
 	Grace time.Duration
+	// Security, when set, serves TLS (mTLS with a client CA) and JWT
+	// auth; nil serves plaintext (--plaintext).
+	Security *Security
+}
+
+// Security is the server's TLS and auth files. A server with Security
+// also gets a plaintext health listener (--health-listen), which Start
+// polls for readiness as a Kubernetes probe would.
+type Security struct {
+	// CertFile and KeyFile are the server's certificate chain and key
+	// (--tls-cert, --tls-key).
+	CertFile, KeyFile string
+	// ClientCAFile, when set, makes the server require client
+	// certificates signed by it (--tls-client-ca).
+	ClientCAFile string
+	// AuthConfig, when set, is the JWT auth config (--auth-config).
+	AuthConfig string
+}
+
+// args are the server flags of s; nil s is --plaintext.
+func (s *Security) args() []string {
+	if s == nil {
+		return []string{"--plaintext"}
+	}
+	a := []string{"--tls-cert", s.CertFile, "--tls-key", s.KeyFile}
+	if s.ClientCAFile != "" {
+		a = append(a, "--tls-client-ca", s.ClientCAFile)
+	}
+	if s.AuthConfig != "" {
+		a = append(a, "--auth-config", s.AuthConfig)
+	}
+	return a
 }
 
 // Server is a running reference server.
@@ -66,6 +99,12 @@ type Server struct {
 	PID int
 	// Mode is the mode the server says it runs in ("sync" or "aio").
 	Mode string
+	// TLS and Auth are what the server says it serves: "off", "tls" or
+	// "mtls"; "off" or "jwt".
+	TLS, Auth string
+	// HealthAddr is where the health service answers in plaintext: Addr,
+	// or the extra health listener of a server with Security.
+	HealthAddr string
 
 	cmd   *exec.Cmd
 	grace time.Duration
@@ -116,13 +155,25 @@ func start(ctx context.Context, cfg Config, port int) (*Server, error) {
 	if cfg.Mode != "" {
 		args = append(args, "--mode", cfg.Mode)
 	}
+	if !slices.Contains(cfg.Args, "--plaintext") && !slices.Contains(cfg.Args, "--tls-cert") {
+		args = append(args, cfg.Security.args()...)
+	}
+	health := addr
+	if cfg.Security != nil {
+		hp, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		health = "127.0.0.1:" + strconv.Itoa(hp)
+		args = append(args, "--health-listen", health)
+	}
 	args = append(args, cfg.Args...)
 	cmd := exec.Command(cfg.Python, args...)
 	cmd.Dir = cfg.Root
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+pythonPath(cfg.Root), "PYTHONUNBUFFERED=1")
 	cmd.Env = append(cmd.Env, cfg.Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	log := &tailBuffer{max: 16 << 10}
+	log := &tailBuffer{max: 64 << 10}
 	var stderr io.Writer = log
 	if cfg.Log != nil {
 		stderr = io.MultiWriter(log, cfg.Log)
@@ -132,7 +183,7 @@ func start(ctx context.Context, cfg Config, port int) (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start python server %s: %w", cfg.Python, err)
 	}
-	s := &Server{Addr: addr, PID: cmd.Process.Pid, cmd: cmd, grace: cfg.Grace, done: make(chan struct{}), log: log}
+	s := &Server{Addr: addr, PID: cmd.Process.Pid, cmd: cmd, grace: cfg.Grace, done: make(chan struct{}), log: log, HealthAddr: health}
 	go func() {
 		s.err = cmd.Wait()
 		close(s.done)
@@ -162,7 +213,7 @@ const readyPrefix = "protoctl-server: serving on "
 // every worker started) and its health service answers SERVING, the
 // process exits or ctx ends.
 func (s *Server) waitServing(ctx context.Context) error {
-	conn, err := grpc.NewClient(s.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(s.HealthAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return err
 	}
@@ -177,6 +228,7 @@ func (s *Server) waitServing(ctx context.Context) error {
 		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
 			if line, ok := s.log.line(readyPrefix); ok {
 				s.Mode = field(line, "mode=")
+				s.TLS, s.Auth = field(line, "tls="), field(line, "auth=")
 				return nil
 			}
 		}
@@ -221,6 +273,33 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // Log returns the end of the server's stderr.
 func (s *Server) Log() string { return s.log.tail() }
 
+// Output returns the server's stderr kept so far (its last 64 KiB).
+func (s *Server) Output() string {
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	return string(s.log.buf)
+}
+
+// Written counts the bytes the server has written to stderr so far: a
+// mark for OutputSince.
+func (s *Server) Written() int64 {
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	return s.log.written
+}
+
+// OutputSince returns what the server wrote after mark (a Written value),
+// as far as it is still kept.
+func (s *Server) OutputSince(mark int64) string {
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	n := s.log.written - mark
+	if n < 0 || n > int64(len(s.log.buf)) {
+		n = int64(len(s.log.buf))
+	}
+	return string(s.log.buf[int64(len(s.log.buf))-n:])
+}
+
 func (s *Server) kill() {
 	_ = syscall.Kill(-s.PID, syscall.SIGKILL)
 	<-s.done
@@ -243,15 +322,17 @@ func FreePort() (int, error) {
 
 // tailBuffer keeps the last max bytes written to it.
 type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
+	mu      sync.Mutex
+	buf     []byte
+	max     int
+	written int64
 }
 
 func (b *tailBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf = append(b.buf, p...)
+	b.written += int64(len(p))
 	if len(b.buf) > b.max {
 		b.buf = b.buf[len(b.buf)-b.max:]
 	}

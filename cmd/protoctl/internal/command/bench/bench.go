@@ -7,7 +7,9 @@
 // processes falls on every strategy alike), stops the server, and prints a table (or --json) of QPS,
 // latency percentiles, errors and CPU per call, the comparison with the
 // reference pair's targets, and with --plot an SVG of throughput and
-// latency by percentile.
+// latency by percentile. With --tls each server configuration is started
+// twice, plaintext and with mTLS and JWT auth, and every strategy runs
+// against both.
 //
 // Exit codes: 0 when the runs completed (missed targets are reported,
 // not failed), 1 on any error.
@@ -23,7 +25,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/protoctl/protoctl/client"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/workspace"
+	"github.com/protoctl/protoctl/grpcconf"
+	"github.com/protoctl/protoctl/internal/pki"
 	"github.com/protoctl/protoctl/internal/pyserver"
 	"github.com/protoctl/protoctl/loadgen"
 )
@@ -42,6 +47,7 @@ const (
 	flagPlot            = "plot"
 	flagPython          = "python"
 	flagRounds          = "rounds"
+	flagTLS             = "tls"
 )
 
 // maxDuration bounds one measurement; a bench is a bounded run.
@@ -61,6 +67,7 @@ type flags struct {
 	Plot            string
 	Python          string
 	Rounds          int
+	TLS             bool
 }
 
 func (f *flags) bind(cmd *cobra.Command) {
@@ -76,12 +83,13 @@ func (f *flags) bind(cmd *cobra.Command) {
 	fs.BoolVar(&f.JSON, flagJSON, false, `print {"runs": [...], "checks": [...]} instead of tables`)
 	fs.StringVar(&f.Plot, flagPlot, "", "write an SVG plot of throughput and latency to this file")
 	fs.StringVar(&f.Python, flagPython, "", "the interpreter that runs the server (default: the toolchain's, from protoctl.lock)")
+	fs.BoolVar(&f.TLS, flagTLS, false, "also run every strategy over mTLS with a JWT on every call, against a second server of the same configuration with TLS and auth (a test PKI and signing key made for the run), side by side with plaintext")
 	fs.IntVar(&f.Rounds, flagRounds, 5, "measure the strategies of one server and concurrency in turn, this many slices each, so that load changes hit them alike")
 }
 
 func (f *flags) validate(cmd *cobra.Command) error {
 	if f.Target != "" {
-		for _, name := range []string{flagServerProcesses, flagServerMode, flagPython} {
+		for _, name := range []string{flagServerProcesses, flagServerMode, flagPython, flagTLS} {
 			if cmd.Flags().Changed(name) {
 				return fmt.Errorf("--%s: only without --%s (the bench starts that server)", name, flagTarget)
 			}
@@ -144,7 +152,9 @@ func NewCommand() *cobra.Command {
 with 31-byte unary calls from closed-loop workers and compare connection
 strategies side by side: a new connection per call, one shared grpc-go
 ClientConn, and the client package's pool; against 1 and N server
-processes, sync and aio. Prints QPS, p50/p90/p99/p99.9 latency, errors and
+processes, sync and aio. With --tls every strategy also runs over mTLS
+with a JWT on every call, against a second server with TLS and auth, side
+by side with plaintext. Prints QPS, p50/p90/p99/p99.9 latency, errors and
 client (and server) CPU per call, then the reference pair's targets.
 
 Each run takes --warmup + --duration; the command prints the plan first.
@@ -187,26 +197,56 @@ func run(ctx context.Context, f *flags, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	var sec *grpcconf.Security
+	if f.TLS {
+		dir, err := os.MkdirTemp("", "protoctl-bench-tls-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if sec, err = grpcconf.NewSecurity(dir); err != nil {
+			return err
+		}
+	}
 	n := len(servers) * len(f.Concurrency) * len(strategies)
+	if sec != nil {
+		n *= 2
+	}
 	fmt.Fprintf(stderr, "protoctl bench: %d runs of %v + %v warm-up, about %v\n", n, f.Duration, f.Warmup, (time.Duration(n) * (f.Duration + f.Warmup)).Round(time.Second))
 	var results []*loadgen.Result
 	for _, sv := range servers {
-		target := f.Target
-		var srv *pyserver.Server
-		if target == "" {
-			var err error
-			srv, err = pyserver.Start(ctx, pyserver.Config{Python: python, Root: root, Workers: sv.procs, Mode: sv.mode, Args: []string{"--log-level", "warning"}})
-			if err != nil {
-				return err
-			}
-			target = srv.Addr
-		}
-		rs, err := runServer(ctx, f, strategies, sv, target, srv, stderr)
-		if srv != nil {
-			if serr := srv.Stop(); serr != nil {
-				fmt.Fprintf(stderr, "protoctl bench: warning: %v\n", serr)
+		var running []*pyserver.Server
+		stop := func() {
+			for _, srv := range running {
+				if serr := srv.Stop(); serr != nil {
+					fmt.Fprintf(stderr, "protoctl bench: warning: %v\n", serr)
+				}
 			}
 		}
+		targets := []benchTarget{{addr: f.Target}}
+		if f.Target == "" {
+			targets = targets[:0]
+			for _, secure := range []bool{false, true} {
+				if secure && sec == nil {
+					continue
+				}
+				cfg := pyserver.Config{Python: python, Root: root, Workers: sv.procs, Mode: sv.mode, Args: []string{"--log-level", "warning"}}
+				var ls *loadgen.Security
+				if secure {
+					cfg.Security = sec.Server(grpcconf.ProfileDefault)
+					ls = loadSecurity(sec)
+				}
+				srv, err := pyserver.Start(ctx, cfg)
+				if err != nil {
+					stop()
+					return err
+				}
+				running = append(running, srv)
+				targets = append(targets, benchTarget{addr: srv.Addr, srv: srv, sec: ls})
+			}
+		}
+		rs, err := runServer(ctx, f, strategies, sv, targets, stderr)
+		stop()
 		if err != nil {
 			return err
 		}
@@ -228,24 +268,48 @@ func run(ctx context.Context, f *flags, stdout, stderr io.Writer) error {
 	return loadgen.PrintChecks(stdout, checks)
 }
 
-func runServer(ctx context.Context, f *flags, strategies []loadgen.Strategy, sv serverSpec, target string, srv *pyserver.Server, stderr io.Writer) ([]*loadgen.Result, error) {
+// benchTarget is one server the runs of a server configuration drive:
+// plaintext, or with --tls a second one over mTLS with JWT auth.
+type benchTarget struct {
+	addr string
+	srv  *pyserver.Server // nil for --target
+	sec  *loadgen.Security
+}
+
+// loadSecurity is how the bench's clients reach the TLS server: the test
+// PKI's CA and client certificate, and a token with the suite's scope
+// (one per hour, cached by the clients).
+func loadSecurity(sec *grpcconf.Security) *loadgen.Security {
+	return &loadgen.Security{
+		Name: "mtls+jwt",
+		TLS:  client.TLS{RootCAFile: sec.PKI.CA, ServerName: pki.ServerName, CertFile: sec.PKI.ClientCert, KeyFile: sec.PKI.ClientKey},
+		Tokens: client.TokenSourceFunc(func(context.Context) (client.Token, error) {
+			tok, err := sec.Token(time.Hour, grpcconf.ScopeBehavior)
+			return client.Token{Value: tok, Expiry: time.Now().Add(time.Hour)}, err
+		}),
+	}
+}
+
+func runServer(ctx context.Context, f *flags, strategies []loadgen.Strategy, sv serverSpec, targets []benchTarget, stderr io.Writer) ([]*loadgen.Result, error) {
 	var out []*loadgen.Result
 	for _, c := range f.Concurrency {
 		var specs []loadgen.Spec
 		for _, st := range strategies {
-			spec := loadgen.Spec{Target: target, Strategy: st, Concurrency: c, Duration: f.Duration, Warmup: f.Warmup,
-				PoolSize: f.PoolSize, ServerProcesses: sv.procs, ServerMode: sv.mode}
-			if srv != nil {
-				spec.ServerCPU = srv.CPU
+			for _, t := range targets {
+				spec := loadgen.Spec{Target: t.addr, Strategy: st, Concurrency: c, Duration: f.Duration, Warmup: f.Warmup,
+					PoolSize: f.PoolSize, ServerProcesses: sv.procs, ServerMode: sv.mode, Security: t.sec}
+				if t.srv != nil {
+					spec.ServerCPU = t.srv.CPU
+				}
+				specs = append(specs, spec)
 			}
-			specs = append(specs, spec)
 		}
 		rs, err := loadgen.RunPaired(ctx, specs, f.Rounds)
 		if err != nil {
-			return nil, fmt.Errorf("c=%d against %s: %w", c, target, err)
+			return nil, fmt.Errorf("c=%d: %w", c, err)
 		}
 		for _, r := range rs {
-			fmt.Fprintf(stderr, "  %-8s procs=%d mode=%-4s c=%-3d %8.0f qps  p50 %.3f ms  p99 %.3f ms  errors %d\n", r.Strategy, sv.procs, sv.mode, c, r.QPS, r.P50, r.P99, r.Errors)
+			fmt.Fprintf(stderr, "  %-8s %-9s procs=%d mode=%-4s c=%-3d %8.0f qps  p50 %.3f ms  p99 %.3f ms  errors %d\n", r.Strategy, r.Security, sv.procs, sv.mode, c, r.QPS, r.P50, r.P99, r.Errors)
 		}
 		out = append(out, rs...)
 	}

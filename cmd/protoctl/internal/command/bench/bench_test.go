@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/google/go-cmp/cmp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--target", "127.0.0.1:1", "--server-processes", "2"}, "--server-processes: only without --target (the bench starts that server)"},
 		{[]string{"--pool-size", "-1"}, "--pool-size -1: must not be negative"},
 		{[]string{"--rounds", "0"}, "--rounds 0: want 1 to 1000"},
+		{[]string{"--target", "127.0.0.1:1", "--tls"}, "--tls: only without --target (the bench starts that server)"},
 	}
 	for _, tt := range tests {
 		cmd := NewCommand()
@@ -96,5 +98,66 @@ func TestBenchShort(t *testing.T) {
 	}
 	if !bytes.HasPrefix(svg, []byte("<svg")) || bytes.Count(svg, []byte("<polyline")) != 3 {
 		t.Errorf("plot is not an SVG with 3 curves:\n%.300s", svg)
+	}
+}
+
+// TestBenchTLS runs the pool and per-call strategies against a plaintext
+// and an mTLS+JWT server side by side: every run succeeds, each security
+// appears once per strategy, per-call over TLS pays a connection per call,
+// and the TLS check is reported.
+func TestBenchTLS(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.Abs(filepath.Join("..", "..", "..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	py, err := pyserver.TestPython(root)
+	if err != nil {
+		t.Skipf("no python for the reference server: %v", err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := NewCommand()
+	cmd.SetArgs([]string{"--python", py, "--tls", "--strategies", "per-call,pool", "--duration", "1s", "--warmup", "100ms", "--concurrency", "2", "--server-processes", "1", "--server-mode", "sync", "--rounds", "2", "--json"})
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("bench: %v\n%s", err, stderr.String())
+	}
+	var doc struct {
+		Runs []struct {
+			Strategy   string  `json:"strategy"`
+			Security   string  `json:"security"`
+			QPS        float64 `json:"qps"`
+			Errors     int64   `json:"errors"`
+			Calls      int64   `json:"calls"`
+			Conns      int64   `json:"conns_opened"`
+			FirstError string  `json:"first_error"`
+		} `json:"runs"`
+		Checks []struct {
+			Name string `json:"name"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, stdout.String())
+	}
+	var got []string
+	for _, r := range doc.Runs {
+		got = append(got, r.Strategy+" "+r.Security)
+		if r.QPS <= 0 || r.Errors != 0 {
+			t.Errorf("%s %s: qps %.0f, %d errors (%s)", r.Strategy, r.Security, r.QPS, r.Errors, r.FirstError)
+		}
+		if r.Strategy == "per-call" && r.Conns != r.Calls {
+			t.Errorf("per-call %s opened %d connections for %d calls", r.Security, r.Conns, r.Calls)
+		}
+	}
+	if diff := cmp.Diff([]string{"per-call plaintext", "per-call mtls+jwt", "pool plaintext", "pool mtls+jwt"}, got); diff != "" {
+		t.Errorf("runs (-want +got):\n%s", diff)
+	}
+	found := false
+	for _, c := range doc.Checks {
+		found = found || strings.HasPrefix(c.Name, "pool mtls+jwt/plaintext qps")
+	}
+	if !found {
+		t.Errorf("no TLS check among %+v", doc.Checks)
 	}
 }

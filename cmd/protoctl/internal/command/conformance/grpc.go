@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"runtime/debug"
 	"strings"
@@ -22,6 +23,7 @@ const (
 	flagGRPC          = "grpc"
 	flagServerMode    = "server-mode"
 	flagKeepaliveIdle = "keepalive-idle"
+	flagTLS           = "tls"
 )
 
 // grpcFlags are the options of `protoctl conformance --grpc`, which runs
@@ -32,6 +34,7 @@ type grpcFlags struct {
 	Enabled       bool
 	ServerMode    string
 	KeepaliveIdle time.Duration
+	TLS           bool
 }
 
 func bindGRPC(cmd *cobra.Command) *grpcFlags {
@@ -40,11 +43,14 @@ func bindGRPC(cmd *cobra.Command) *grpcFlags {
 	fs.BoolVar(&g.Enabled, flagGRPC, false, "run the gRPC behaviour suite: the Go pool client against the Python reference server, which the command starts and stops (--case selects cases by name or group, e.g. status or 'limits/*')")
 	fs.StringVar(&g.ServerMode, flagServerMode, "", "with --grpc: the Python server's mode, sync or aio (default: the server's)")
 	fs.DurationVar(&g.KeepaliveIdle, flagKeepaliveIdle, grpcconf.DefaultKeepaliveIdle, "with --grpc: how long the keepalive case keeps its connection idle")
+	fs.BoolVar(&g.TLS, flagTLS, false, "with --grpc: run the suite over mTLS with JWT auth (a test PKI and signing keys made for the run), plus the cases that must fail: bad certificates on either side, bad tokens, missing scope")
 	return g
 }
 
 func (g *grpcFlags) validate() error {
 	switch {
+	case g.TLS && !g.Enabled:
+		return fmt.Errorf("--%s: only with --%s", flagTLS, flagGRPC)
 	case g.ServerMode != "" && g.ServerMode != "sync" && g.ServerMode != "aio":
 		return fmt.Errorf("--%s %q: want sync or aio", flagServerMode, g.ServerMode)
 	case g.KeepaliveIdle <= 0:
@@ -62,7 +68,7 @@ func runGRPC(ctx context.Context, cmd *cobra.Command, f *flags, g *grpcFlags, st
 			return fmt.Errorf("--%s: only for the serialization suites, not with --%s", name, flagGRPC)
 		}
 	}
-	cases, err := grpcconf.Select(grpcconf.Cases(grpcconf.Options{KeepaliveIdle: g.KeepaliveIdle}), f.Case)
+	cases, err := grpcconf.Select(grpcconf.Cases(grpcconf.Options{KeepaliveIdle: g.KeepaliveIdle, Auth: g.TLS}), f.Case)
 	if err != nil {
 		return fmt.Errorf("--%s: %w", flagCase, err)
 	}
@@ -80,7 +86,19 @@ func runGRPC(ctx context.Context, cmd *cobra.Command, f *flags, g *grpcFlags, st
 	if err := pyserver.Check(ctx, python, ws.Root); err != nil {
 		return fmt.Errorf("%w (install the server's dependencies into that environment, or name another interpreter with --%s)", err, flagPython)
 	}
+	var sec *grpcconf.Security
+	if g.TLS {
+		dir, err := os.MkdirTemp("", "protoctl-tls-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if sec, err = grpcconf.NewSecurity(dir); err != nil {
+			return err
+		}
+	}
 	targets := map[grpcconf.Profile]string{}
+	logs := map[grpcconf.Profile]grpcconf.ServerLog{}
 	var servers []*pyserver.Server
 	defer func() {
 		for _, s := range servers {
@@ -90,16 +108,21 @@ func runGRPC(ctx context.Context, cmd *cobra.Command, f *flags, g *grpcFlags, st
 		}
 	}()
 	for _, p := range grpcconf.Profiles(cases) {
-		s, err := pyserver.Start(ctx, pyserver.Config{Python: python, Root: ws.Root, Workers: 1, Mode: g.ServerMode, Args: grpcconf.ServerArgs[p]})
+		cfg := pyserver.Config{Python: python, Root: ws.Root, Workers: 1, Mode: g.ServerMode, Args: grpcconf.ServerArgs[p]}
+		if sec != nil {
+			cfg.Security = sec.Server(p)
+		}
+		s, err := pyserver.Start(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		servers = append(servers, s)
 		targets[p] = s.Addr
+		logs[p] = s
 	}
 	// The expectations that apply are those of the mode the server
 	// reports (its default when --server-mode is not given).
-	r := &grpcconf.Runner{Targets: targets, Mode: servers[0].Mode, Expectations: grpcconf.Expectations}
+	r := &grpcconf.Runner{Targets: targets, Mode: servers[0].Mode, Expectations: grpcconf.Expectations, Security: sec, ServerLogs: logs}
 	if cmd.Flags().Changed(flagTimeout) {
 		r.Timeout = f.Timeout
 	}
@@ -110,10 +133,14 @@ func runGRPC(ctx context.Context, cmd *cobra.Command, f *flags, g *grpcFlags, st
 	h := grpcconf.Header{
 		Server:   python + " -m protoctl_server --workers 1 --mode " + servers[0].Mode,
 		Client:   "github.com/protoctl/protoctl/client pool",
+		Security: securityText(sec),
 		Versions: map[string]string{"grpc-go": moduleVersion("google.golang.org/grpc"), "grpcio": grpcioVersion(ctx, python)},
 	}
 	repro := func(name string) string {
 		s := "protoctl conformance --grpc --case '" + name + "'"
+		if g.TLS {
+			s += " --" + flagTLS
+		}
 		if g.ServerMode != "" {
 			s += " --" + flagServerMode + " " + g.ServerMode
 		}
@@ -134,6 +161,14 @@ func runGRPC(ctx context.Context, cmd *cobra.Command, f *flags, g *grpcFlags, st
 		return &exit.Error{Code: exit.Findings}
 	}
 	return nil
+}
+
+// securityText describes the suite's transport for the report header.
+func securityText(sec *grpcconf.Security) string {
+	if sec == nil {
+		return "plaintext"
+	}
+	return "mTLS (test PKI made for the run) + JWT RS256 (subject " + grpcconf.Subject + ", scope " + grpcconf.ScopeBehavior + ")"
 }
 
 func moduleVersion(path string) string {

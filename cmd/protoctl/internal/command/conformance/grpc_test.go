@@ -22,6 +22,7 @@ func TestGRPCFlagErrors(t *testing.T) {
 		{[]string{"--grpc", "--keepalive-idle", "0s"}, "--keepalive-idle 0s: must be positive"},
 		{[]string{"--grpc", "--case", "nothing/here"}, `--case "nothing/here" matches no case of the grpc suite`},
 		{[]string{"--grpc", "--suites", "runtime"}, "--suites: only for the serialization suites, not with --grpc"},
+		{[]string{"--tls"}, "--tls: only with --grpc"},
 	}
 	for _, tt := range tests {
 		cmd := NewCommand()
@@ -95,6 +96,35 @@ func TestGRPCCommandReportsFailure(t *testing.T) {
 		t.Fatalf("exit %d (%v), want %d\n%s\n%s", code, err, exit.Findings, stdout.String(), stderr.String())
 	}
 	for _, want := range []string{"FAIL grpc/status/internal", "call succeeded, want Internal", "reproduce: protoctl conformance --grpc --case 'status/internal' --server-mode sync"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output does not contain %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+// TestGRPCCommandTLS runs the mTLS and token cases through the command:
+// the servers get a PKI made for the run (including the expired and
+// not-yet-valid certificate profiles) and every case passes.
+func TestGRPCCommandTLS(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.Abs(filepath.Join("..", "..", "..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	py, err := pyserver.TestPython(root)
+	if err != nil {
+		t.Skipf("no python for the reference server: %v", err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := NewCommand()
+	cmd.SetArgs([]string{"--grpc", "--tls", "--python", py, "--server-mode", "sync", "--case", "tls", "--format", "text"})
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	err = cmd.Execute()
+	if code := exit.Code(err); code != exit.OK {
+		t.Fatalf("exit %d (%v)\n%s\n%s", code, err, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"security: mTLS", "grpc       tls       4       0         0      4"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output does not contain %q:\n%s", want, stdout.String())
 		}
