@@ -152,6 +152,11 @@ Exit codes: 0 all passed or expected, 100 a case failed, 1 error.`,
 			if g.Enabled {
 				return runGRPC(cmd.Context(), cmd, f, g, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
+			for _, name := range []string{flagTLS, flagServerMode, flagKeepaliveIdle} {
+				if cmd.Flags().Changed(name) {
+					return fmt.Errorf("--%s: only with --%s", name, flagGRPC)
+				}
+			}
 			return run(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}

@@ -49,8 +49,6 @@ func bindGRPC(cmd *cobra.Command) *grpcFlags {
 
 func (g *grpcFlags) validate() error {
 	switch {
-	case g.TLS && !g.Enabled:
-		return fmt.Errorf("--%s: only with --%s", flagTLS, flagGRPC)
 	case g.ServerMode != "" && g.ServerMode != "sync" && g.ServerMode != "aio":
 		return fmt.Errorf("--%s %q: want sync or aio", flagServerMode, g.ServerMode)
 	case g.KeepaliveIdle <= 0:

@@ -23,6 +23,7 @@ func TestGRPCFlagErrors(t *testing.T) {
 		{[]string{"--grpc", "--case", "nothing/here"}, `--case "nothing/here" matches no case of the grpc suite`},
 		{[]string{"--grpc", "--suites", "runtime"}, "--suites: only for the serialization suites, not with --grpc"},
 		{[]string{"--tls"}, "--tls: only with --grpc"},
+		{[]string{"--server-mode", "aio"}, "--server-mode: only with --grpc"},
 	}
 	for _, tt := range tests {
 		cmd := NewCommand()
