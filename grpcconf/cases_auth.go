@@ -35,8 +35,14 @@ func authCases() []Case {
 		{"tls/not_yet_valid_server_cert", ProfileNotYetValidCert, clientTLS{}, "certificate has expired or is not yet valid"},
 	} {
 		cases = append(cases, Case{Name: tc.name, Server: tc.server, Run: func(ctx context.Context, p *Probe) error {
+			mark := p.logMark()
 			_, err := p.tokenCall(ctx, tc.client, "Bearer "+p.mustToken(ScopeBehavior))
-			return wantStatus(err, codes.Unavailable, tc.message)
+			if err := wantStatus(err, codes.Unavailable, tc.message); err != nil {
+				return err
+			}
+			// The client refused the server's certificate and told the
+			// server with a bad_certificate alert, which grpc core logs.
+			return p.waitLog(ctx, mark, "ALERT_BAD_CERTIFICATE")
 		}})
 	}
 	// Client certificates the server must refuse (mTLS). Under TLS 1.3
