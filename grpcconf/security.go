@@ -75,6 +75,24 @@ func NewSecurity(dir string) (*Security, error) {
 	return sec, nil
 }
 
+// TempSecurity is NewSecurity in a new temporary directory; Remove
+// deletes it.
+func TempSecurity() (*Security, error) {
+	dir, err := os.MkdirTemp("", "protoctl-tls-")
+	if err != nil {
+		return nil, err
+	}
+	sec, err := NewSecurity(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return sec, nil
+}
+
+// Remove deletes the PKI's directory, private keys included.
+func (s *Security) Remove() error { return os.RemoveAll(s.PKI.Dir) }
+
 // Server is the server security of a profile.
 func (s *Security) Server(p Profile) *pyserver.Security {
 	sec := &pyserver.Security{CertFile: s.PKI.ServerCert, KeyFile: s.PKI.ServerKey, ClientCAFile: s.PKI.CA, AuthConfig: s.AuthConfig}

@@ -199,14 +199,11 @@ func run(ctx context.Context, f *flags, stdout, stderr io.Writer) error {
 	}
 	var sec *grpcconf.Security
 	if f.TLS {
-		dir, err := os.MkdirTemp("", "protoctl-bench-tls-")
-		if err != nil {
+		var err error
+		if sec, err = grpcconf.TempSecurity(); err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		if sec, err = grpcconf.NewSecurity(dir); err != nil {
-			return err
-		}
+		defer sec.Remove()
 	}
 	n := len(servers) * len(f.Concurrency) * len(strategies)
 	if sec != nil {

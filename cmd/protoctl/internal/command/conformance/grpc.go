@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"runtime/debug"
 	"strings"
@@ -86,14 +85,11 @@ func runGRPC(ctx context.Context, cmd *cobra.Command, f *flags, g *grpcFlags, st
 	}
 	var sec *grpcconf.Security
 	if g.TLS {
-		dir, err := os.MkdirTemp("", "protoctl-tls-")
-		if err != nil {
+		var err error
+		if sec, err = grpcconf.TempSecurity(); err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		if sec, err = grpcconf.NewSecurity(dir); err != nil {
-			return err
-		}
+		defer sec.Remove()
 	}
 	targets := map[grpcconf.Profile]string{}
 	logs := map[grpcconf.Profile]grpcconf.ServerLog{}
