@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/protoctl/protoctl/internal/pki"
 	"github.com/protoctl/protoctl/internal/pyserver"
 )
 
@@ -118,10 +119,28 @@ func TestInterop(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no python for the reference server: %v", err)
 	}
-	for _, mode := range []string{"aio", "sync"} {
-		t.Run(mode, func(t *testing.T) {
+	// Over TLS too: the server with a certificate of a PKI made here, the
+	// client trusting its CA (the interop client has no client
+	// certificate flag, so no mTLS).
+	set, err := pki.Write(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []struct {
+		name, mode string
+		tls        bool
+	}{{"aio", "aio", false}, {"sync", "sync", false}, {"aio-tls", "aio", true}, {"sync-tls", "sync", true}} {
+		t.Run(v.name, func(t *testing.T) {
 			ctx := context.Background()
-			srv, err := pyserver.Start(ctx, pyserver.Config{Python: python, Root: root(), Workers: 1, Mode: mode})
+			cfg := pyserver.Config{Python: python, Root: root(), Workers: 1, Mode: v.mode}
+			var tlsArgs []string
+			if v.tls {
+				cfg.Security = &pyserver.Security{CertFile: set.ServerCert, KeyFile: set.ServerKey}
+				// -use_test_ca makes the client read -ca_file instead of the
+				// system roots.
+				tlsArgs = []string{"-use_tls", "-use_test_ca", "-ca_file", set.CA, "-server_host_override", pki.ServerName}
+			}
+			srv, err := pyserver.Start(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +154,8 @@ func TestInterop(t *testing.T) {
 				t.Run(tc, func(t *testing.T) {
 					ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 					defer cancel()
-					cmd := exec.CommandContext(ctx, client, "-server_host", host, "-server_port", port, "-test_case", tc)
+					args := append([]string{"-server_host", host, "-server_port", port, "-test_case", tc}, tlsArgs...)
+					cmd := exec.CommandContext(ctx, client, args...)
 					cmd.Env = append(os.Environ(), "GRPC_GO_LOG_SEVERITY_LEVEL=error")
 					out, err := cmd.CombinedOutput()
 					if err != nil {
