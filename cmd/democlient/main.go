@@ -4,7 +4,12 @@
 // Go error with its rich details.
 //
 //	make serve                                   # in one terminal
-//	go run ./cmd/democlient -target dns:///127.0.0.1:50051
+//	go run ./cmd/democlient -target dns:///127.0.0.1:50051 -plaintext
+//
+// Against a server with mTLS and JWT auth (docs/security.md):
+//
+//	go run ./cmd/democlient -target dns:///inference:50051 -ca ca.crt \
+//	    -cert tls.crt -key tls.key -token-file token.jwt
 //
 // It exits 1 when a call that should succeed fails.
 package main
@@ -26,15 +31,29 @@ import (
 func main() {
 	target := flag.String("target", "dns:///127.0.0.1:50051", "the server: dns:///host:port or static:///a:1,b:2")
 	size := flag.Int("conns", 4, "connections in the pool")
+	plaintext := flag.Bool("plaintext", false, "connect without TLS (loopback servers such as make serve)")
+	var t client.TLS
+	flag.StringVar(&t.RootCAFile, "ca", "", "PEM file of the CA that signs the server's certificate (TLS)")
+	flag.StringVar(&t.ServerName, "server-name", "", "name to verify in the server's certificate (default: the target's host)")
+	flag.StringVar(&t.CertFile, "cert", "", "client certificate for mTLS")
+	flag.StringVar(&t.KeyFile, "key", "", "client certificate's key for mTLS")
+	tokenFile := flag.String("token-file", "", "file with a JWT to send with every call (re-read when it changes)")
 	flag.Parse()
-	if err := run(*target, *size); err != nil {
+	opts := []client.Option{client.WithTLS(t)}
+	if *plaintext {
+		opts = []client.Option{client.WithPlaintext()}
+	}
+	if *tokenFile != "" {
+		opts = append(opts, client.WithTokenSource(client.FileTokenSource(*tokenFile)))
+	}
+	if err := run(*target, *size, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "democlient:", err)
 		os.Exit(1)
 	}
 }
 
-func run(target string, size int) error {
-	pool, err := client.New(target, client.WithPlaintext(), client.WithSize(size), client.WithRegisterer(nil))
+func run(target string, size int, transport []client.Option) error {
+	pool, err := client.New(target, append(transport, client.WithSize(size), client.WithRegisterer(nil))...)
 	if err != nil {
 		return err
 	}
