@@ -40,6 +40,11 @@ type Options struct {
 	// starting early (the directory of a giant file): its plugin runs start
 	// while the rest compiles, and the full plan picks up their results.
 	Head func(ctx context.Context) (*compile.Encoded, error)
+	// FullSourceInfo gives protoc's python, pyi and grpc_python builtins
+	// every generated file's whole source info instead of that of its
+	// services and methods only: slower, with the same output (tests
+	// compare the two).
+	FullSourceInfo bool
 }
 
 // Result says what a run did (or, in check mode, would do).

@@ -149,7 +149,7 @@ func TestDescriptorSetKeepsSourceInfoOfTargetsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	var set descriptorpb.FileDescriptorSet
-	if err := proto.Unmarshal(im.descriptorSet([]string{"b/v1/b.proto"}), &set); err != nil {
+	if err := proto.Unmarshal(im.descriptorSet([]string{"b/v1/b.proto"}, false), &set); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]bool{}

@@ -598,6 +598,105 @@ func StripSourceInfo(b []byte) []byte {
 	return out
 }
 
+// ServiceSourceInfo returns an encoded FileDescriptorProto whose source
+// info keeps only the locations of services and methods (paths [6, i] and
+// [6, i, 2, j]): their comments are all that protoc's python, pyi and
+// grpc_python generators read (grpc_python turns them into docstrings),
+// and the rest of the source info costs protoc more to load than the
+// generation itself. Undecodable input comes back unchanged.
+func ServiceSourceInfo(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for rest := b; len(rest) > 0; {
+		num, typ, n := protowire.ConsumeTag(rest)
+		if n < 0 {
+			return b
+		}
+		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
+		if m < 0 {
+			return b
+		}
+		if num != 9 || typ != protowire.BytesType {
+			out = append(out, rest[:n+m]...)
+			rest = rest[n+m:]
+			continue
+		}
+		info, _ := protowire.ConsumeBytes(rest[n:])
+		kept, ok := serviceLocations(info)
+		if !ok {
+			return b
+		}
+		out = protowire.AppendTag(out, 9, protowire.BytesType)
+		out = protowire.AppendBytes(out, kept)
+		rest = rest[n+m:]
+	}
+	return out
+}
+
+// serviceLocations keeps the service and method locations of an encoded
+// SourceCodeInfo.
+func serviceLocations(info []byte) ([]byte, bool) {
+	var out []byte
+	for rest := info; len(rest) > 0; {
+		num, typ, n := protowire.ConsumeTag(rest)
+		if n < 0 {
+			return nil, false
+		}
+		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
+		if m < 0 {
+			return nil, false
+		}
+		if num == 1 && typ == protowire.BytesType {
+			loc, _ := protowire.ConsumeBytes(rest[n:])
+			path, ok := locationPath(loc)
+			if !ok {
+				return nil, false
+			}
+			if len(path) >= 2 && path[0] == 6 && (len(path) == 2 || len(path) == 4 && path[2] == 2) {
+				out = append(out, rest[:n+m]...)
+			}
+		}
+		rest = rest[n+m:]
+	}
+	return out, true
+}
+
+// locationPath decodes the path of an encoded SourceCodeInfo.Location,
+// packed or not; it stops after 5 elements, which no kept path exceeds.
+func locationPath(loc []byte) ([]uint64, bool) {
+	var path []uint64
+	for rest := loc; len(rest) > 0; {
+		num, typ, n := protowire.ConsumeTag(rest)
+		if n < 0 {
+			return nil, false
+		}
+		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
+		if m < 0 {
+			return nil, false
+		}
+		if num == 1 {
+			switch typ {
+			case protowire.BytesType:
+				packed, _ := protowire.ConsumeBytes(rest[n:])
+				for len(packed) > 0 && len(path) < 5 {
+					v, k := protowire.ConsumeVarint(packed)
+					if k < 0 {
+						return nil, false
+					}
+					path = append(path, v)
+					packed = packed[k:]
+				}
+			case protowire.VarintType:
+				v, _ := protowire.ConsumeVarint(rest[n:])
+				if len(path) < 5 {
+					path = append(path, v)
+				}
+			}
+		}
+		rest = rest[n+m:]
+	}
+	return path, true
+}
+
 // storeAll records freshly compiled files. Failing to write only makes
 // the next run slower.
 func (c *compileCache) storeAll(fresh []*EncodedFile) {
