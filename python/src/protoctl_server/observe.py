@@ -28,7 +28,7 @@ from grpc import aio
 from protoctl_server import auth, errors, trace
 from protoctl_server.contexts import MetadataPairs
 from protoctl_server.log import LOGGER
-from protoctl_server.metrics import series
+from protoctl_server.metrics import Series, series
 
 
 class Call:
@@ -39,22 +39,29 @@ class Call:
         "_metadata",
         "_series",
         "_start",
+        "_trace",
         "method",
         "subject",
-        "trace",
     )
 
-    def __init__(self, method: str, kind: str, metadata: MetadataPairs | None) -> None:
+    def __init__(self, method: str, s: Series, metadata: MetadataPairs | None) -> None:
         self.method = method
         self._metadata = metadata
-        service, _, name = method.lstrip("/").rpartition("/")
-        self._series = series((service, name, kind))
-        self.trace = trace.from_metadata(metadata)
+        self._series = s
+        self._trace: trace.TraceContext | None = None
         self._start = time.perf_counter()
         self._done = False
         self.subject = ""
         self._series.started.inc()
         self._series.in_flight.inc()
+
+    @property
+    def trace(self) -> trace.TraceContext:
+        """The caller's trace context, read from the metadata when first
+        needed (only logged calls need it)."""
+        if self._trace is None:
+            self._trace = trace.from_metadata(self._metadata)
+        return self._trace
 
     def finish(
         self,
@@ -119,6 +126,12 @@ def _kind(h: grpc.RpcMethodHandler[Any, Any]) -> str:
     return "server_stream" if h.response_streaming else "unary"
 
 
+def _series(method: str, h: grpc.RpcMethodHandler[Any, Any]) -> Series:
+    """The metrics of a method's calls."""
+    service, _, name = method.lstrip("/").rpartition("/")
+    return series((service, name, _kind(h)))
+
+
 _Req = TypeVar("_Req")
 _Resp = TypeVar("_Resp")
 # The handler behaviours the interceptors wrap, as they are called.
@@ -176,10 +189,14 @@ def _sync_auth(
 
 class SyncObserver(grpc.ServerInterceptor):
     """The interceptor of the thread-pool server; with a verifier, every
-    call not exempt needs a valid token."""
+    call not exempt needs a valid token.
+
+    The wrapped handler of a method is made once and kept: per call only
+    the :class:`Call` is new (its metadata comes from the context)."""
 
     def __init__(self, verifier: auth.Verifier | None = None) -> None:
         self._verifier = verifier
+        self._wrapped: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
 
     def intercept_service(
         self,
@@ -188,11 +205,21 @@ class SyncObserver(grpc.ServerInterceptor):
         ],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[_Req, _Resp] | None:
+        method = handler_call_details.method
+        w = self._wrapped.get(method)
+        if w is not None:
+            return w
         h = continuation(handler_call_details)
         if h is None:
-            return None
-        method, kind = handler_call_details.method, _kind(h)
-        md = handler_call_details.invocation_metadata
+            return None  # unknown methods are not kept: clients choose them
+        w = self._wrap(method, h)
+        self._wrapped[method] = w
+        return w
+
+    def _wrap(
+        self, method: str, h: grpc.RpcMethodHandler[Any, Any]
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        s = _series(method, h)
         verifier = self._verifier
 
         if not h.response_streaming:
@@ -201,7 +228,7 @@ class SyncObserver(grpc.ServerInterceptor):
             )
 
             def unary(request: object, context: grpc.ServicerContext) -> object:
-                call = Call(method, kind, md)
+                call = Call(method, s, context.invocation_metadata())
                 bound = _sync_auth(call, verifier, context)
                 try:
                     response = inner(request, context)
@@ -226,7 +253,7 @@ class SyncObserver(grpc.ServerInterceptor):
         )
 
         def stream(request: object, context: grpc.ServicerContext) -> Iterator[object]:
-            call = Call(method, kind, md)
+            call = Call(method, s, context.invocation_metadata())
             bound = _sync_auth(call, verifier, context)
             try:
                 yield from inner_stream(request, context)
@@ -299,10 +326,12 @@ async def _aio_auth(
 
 class AioObserver(aio.ServerInterceptor):
     """The interceptor of the grpc.aio server; with a verifier, every call
-    not exempt needs a valid token."""
+    not exempt needs a valid token. Wrapped handlers are kept per method,
+    as in :class:`SyncObserver`."""
 
     def __init__(self, verifier: auth.Verifier | None = None) -> None:
         self._verifier = verifier
+        self._wrapped: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
 
     async def intercept_service(
         self,
@@ -312,11 +341,21 @@ class AioObserver(aio.ServerInterceptor):
         ],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[_Req, _Resp] | None:
+        method = handler_call_details.method
+        w = self._wrapped.get(method)
+        if w is not None:
+            return w
         h = await continuation(handler_call_details)
         if h is None:
             return None
-        method, kind = handler_call_details.method, _kind(h)
-        md = handler_call_details.invocation_metadata
+        w = self._wrap(method, h)
+        self._wrapped[method] = w
+        return w
+
+    def _wrap(
+        self, method: str, h: grpc.RpcMethodHandler[Any, Any]
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        s = _series(method, h)
         verifier = self._verifier
 
         if not h.response_streaming:
@@ -327,7 +366,7 @@ class AioObserver(aio.ServerInterceptor):
             async def unary(
                 request: object, context: aio.ServicerContext[Any, Any]
             ) -> object:
-                call = Call(method, kind, md)
+                call = Call(method, s, context.invocation_metadata())
                 bound = await _aio_auth(call, verifier, context)
                 try:
                     response = await inner(request, context)
@@ -363,7 +402,7 @@ class AioObserver(aio.ServerInterceptor):
             async def writer(
                 request: object, context: aio.ServicerContext[Any, Any]
             ) -> None:
-                call = Call(method, kind, md)
+                call = Call(method, s, context.invocation_metadata())
                 bound = await _aio_auth(call, verifier, context)
                 try:
                     await inner_writer(request, context)
@@ -385,7 +424,7 @@ class AioObserver(aio.ServerInterceptor):
         async def stream(
             request: object, context: aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[object]:
-            call = Call(method, kind, md)
+            call = Call(method, s, context.invocation_metadata())
             bound = await _aio_auth(call, verifier, context)
             try:
                 async for response in inner_stream(request, context):
