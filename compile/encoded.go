@@ -581,21 +581,41 @@ func (c *compileCache) decode(f *EncodedFile) *descriptorpb.FileDescriptorProto 
 // parse are returned unchanged.
 func StripSourceInfo(b []byte) []byte {
 	out := make([]byte, 0, len(b))
+	if !eachField(b, func(num protowire.Number, _ protowire.Type, field, _ []byte) bool {
+		if num != 9 {
+			out = append(out, field...)
+		}
+		return true
+	}) {
+		return b
+	}
+	return out
+}
+
+// eachField calls fn with every field of an encoded message: its number,
+// wire type, whole encoding (tag included) and value (the tag's payload;
+// for a length-delimited field the bytes inside the length). It reports
+// false when b does not decode or fn returns false.
+func eachField(b []byte, fn func(num protowire.Number, typ protowire.Type, field, value []byte) bool) bool {
 	for rest := b; len(rest) > 0; {
 		num, typ, n := protowire.ConsumeTag(rest)
 		if n < 0 {
-			return b
+			return false
 		}
 		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
 		if m < 0 {
-			return b
+			return false
 		}
-		if num != 9 {
-			out = append(out, rest[:n+m]...)
+		value := rest[n : n+m]
+		if typ == protowire.BytesType {
+			value, _ = protowire.ConsumeBytes(value)
+		}
+		if !fn(num, typ, rest[:n+m], value) {
+			return false
 		}
 		rest = rest[n+m:]
 	}
-	return out
+	return true
 }
 
 // ServiceSourceInfo returns an encoded FileDescriptorProto whose source
@@ -606,28 +626,17 @@ func StripSourceInfo(b []byte) []byte {
 // generation itself. Undecodable input comes back unchanged.
 func ServiceSourceInfo(b []byte) []byte {
 	out := make([]byte, 0, len(b))
-	for rest := b; len(rest) > 0; {
-		num, typ, n := protowire.ConsumeTag(rest)
-		if n < 0 {
-			return b
-		}
-		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
-		if m < 0 {
-			return b
-		}
+	if !eachField(b, func(num protowire.Number, typ protowire.Type, field, value []byte) bool {
 		if num != 9 || typ != protowire.BytesType {
-			out = append(out, rest[:n+m]...)
-			rest = rest[n+m:]
-			continue
+			out = append(out, field...)
+			return true
 		}
-		info, _ := protowire.ConsumeBytes(rest[n:])
-		kept, ok := serviceLocations(info)
-		if !ok {
-			return b
-		}
+		kept, ok := serviceLocations(value)
 		out = protowire.AppendTag(out, 9, protowire.BytesType)
 		out = protowire.AppendBytes(out, kept)
-		rest = rest[n+m:]
+		return ok
+	}) {
+		return b
 	}
 	return out
 }
@@ -636,65 +645,43 @@ func ServiceSourceInfo(b []byte) []byte {
 // SourceCodeInfo.
 func serviceLocations(info []byte) ([]byte, bool) {
 	var out []byte
-	for rest := info; len(rest) > 0; {
-		num, typ, n := protowire.ConsumeTag(rest)
-		if n < 0 {
-			return nil, false
+	ok := eachField(info, func(num protowire.Number, typ protowire.Type, field, loc []byte) bool {
+		if num != 1 || typ != protowire.BytesType {
+			return true
 		}
-		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
-		if m < 0 {
-			return nil, false
+		path, ok := locationPath(loc)
+		if ok && len(path) >= 2 && path[0] == 6 && (len(path) == 2 || len(path) == 4 && path[2] == 2) {
+			out = append(out, field...)
 		}
-		if num == 1 && typ == protowire.BytesType {
-			loc, _ := protowire.ConsumeBytes(rest[n:])
-			path, ok := locationPath(loc)
-			if !ok {
-				return nil, false
-			}
-			if len(path) >= 2 && path[0] == 6 && (len(path) == 2 || len(path) == 4 && path[2] == 2) {
-				out = append(out, rest[:n+m]...)
-			}
-		}
-		rest = rest[n+m:]
-	}
-	return out, true
+		return ok
+	})
+	return out, ok
 }
 
 // locationPath decodes the path of an encoded SourceCodeInfo.Location,
 // packed or not; it stops after 5 elements, which no kept path exceeds.
 func locationPath(loc []byte) ([]uint64, bool) {
 	var path []uint64
-	for rest := loc; len(rest) > 0; {
-		num, typ, n := protowire.ConsumeTag(rest)
-		if n < 0 {
-			return nil, false
+	ok := eachField(loc, func(num protowire.Number, typ protowire.Type, _, value []byte) bool {
+		if num != 1 {
+			return true
 		}
-		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
-		if m < 0 {
-			return nil, false
+		if typ == protowire.VarintType {
+			v, _ := protowire.ConsumeVarint(value)
+			path = append(path, v)
+			return true
 		}
-		if num == 1 {
-			switch typ {
-			case protowire.BytesType:
-				packed, _ := protowire.ConsumeBytes(rest[n:])
-				for len(packed) > 0 && len(path) < 5 {
-					v, k := protowire.ConsumeVarint(packed)
-					if k < 0 {
-						return nil, false
-					}
-					path = append(path, v)
-					packed = packed[k:]
-				}
-			case protowire.VarintType:
-				v, _ := protowire.ConsumeVarint(rest[n:])
-				if len(path) < 5 {
-					path = append(path, v)
-				}
+		for len(value) > 0 && len(path) < 5 {
+			v, k := protowire.ConsumeVarint(value)
+			if k < 0 {
+				return false
 			}
+			path = append(path, v)
+			value = value[k:]
 		}
-		rest = rest[n+m:]
-	}
-	return path, true
+		return true
+	})
+	return path, ok
 }
 
 // storeAll records freshly compiled files. Failing to write only makes
