@@ -231,7 +231,7 @@ func (p *Probe) tlsConn(c clientTLS) (*grpc.ClientConn, error) {
 	case "expired":
 		c.cert, c.key = p.sec.expiredClientCert, p.sec.expiredClientKey
 	}
-	creds, err := p.sec.transport(c)
+	creds, err := p.sec.clientTLS(c).Credentials()
 	if err != nil {
 		return nil, err
 	}

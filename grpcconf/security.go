@@ -2,8 +2,6 @@ package grpcconf
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 
 	"github.com/protoctl/protoctl/client"
 	"github.com/protoctl/protoctl/internal/pki"
@@ -110,9 +107,9 @@ func (s *Security) Token(ttl time.Duration, scopes ...string) (string, error) {
 	return s.PKI.Signer.Sign(s.PKI.Signer.Claims(Subject, ttl, scopes...), pki.RS256, "")
 }
 
-// tokens is the suite's token source: a new token with ScopeBehavior
-// whenever the pool asks.
-func (s *Security) tokens() client.TokenSource {
+// Tokens is the suite's token source: a new token with ScopeBehavior
+// whenever a client asks.
+func (s *Security) Tokens() client.TokenSource {
 	return client.TokenSourceFunc(func(context.Context) (client.Token, error) {
 		tok, err := s.Token(TokenLifetime, ScopeBehavior)
 		return client.Token{Value: tok, Expiry: time.Now().Add(TokenLifetime)}, err
@@ -122,23 +119,19 @@ func (s *Security) tokens() client.TokenSource {
 // DialPool opens a pool over mTLS with the suite's tokens.
 func (s *Security) DialPool(target string, opts ...grpc.DialOption) (Conn, error) {
 	return client.New(target,
-		client.WithTLS(client.TLS{RootCAFile: s.PKI.CA, ServerName: pki.ServerName, CertFile: s.PKI.ClientCert, KeyFile: s.PKI.ClientKey}),
-		client.WithTokenSource(s.tokens()),
+		client.WithTLS(s.clientTLS(clientTLS{})),
+		client.WithTokenSource(s.Tokens()),
 		client.WithDialOptions(opts...), client.WithRegisterer(prometheus.NewRegistry()))
 }
 
 // DialBare opens a bare grpc-go ClientConn over mTLS with the suite's
 // tokens.
 func (s *Security) DialBare(target string, opts ...grpc.DialOption) (Conn, error) {
-	creds, err := s.transport(clientTLS{})
+	creds, err := s.clientTLS(clientTLS{}).Credentials()
 	if err != nil {
 		return nil, err
 	}
-	tok, err := s.Token(TokenLifetime, ScopeBehavior)
-	if err != nil {
-		return nil, err
-	}
-	opts = append([]grpc.DialOption{grpc.WithTransportCredentials(creds), grpc.WithPerRPCCredentials(bearer(tok))}, opts...)
+	opts = append([]grpc.DialOption{grpc.WithTransportCredentials(creds), grpc.WithPerRPCCredentials(client.PerRPCCredentials(s.Tokens()))}, opts...)
 	return grpc.NewClient(target, opts...)
 }
 
@@ -151,43 +144,24 @@ type clientTLS struct {
 	noCert     bool   // present no client certificate
 }
 
-// transport builds client TLS credentials.
-func (s *Security) transport(c clientTLS) (credentials.TransportCredentials, error) {
-	root := c.rootCA
-	if root == "" {
-		root = s.PKI.CA
+// ClientTLS is the good client's TLS settings: the PKI's CA and client
+// certificate.
+func (s *Security) ClientTLS() client.TLS { return s.clientTLS(clientTLS{}) }
+
+// clientTLS is the client package's TLS settings of c.
+func (s *Security) clientTLS(c clientTLS) client.TLS {
+	t := client.TLS{RootCAFile: c.rootCA, ServerName: c.serverName, CertFile: c.cert, KeyFile: c.key}
+	if t.RootCAFile == "" {
+		t.RootCAFile = s.PKI.CA
 	}
-	pem, err := os.ReadFile(root)
-	if err != nil {
-		return nil, err
+	if t.ServerName == "" {
+		t.ServerName = pki.ServerName
 	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s: no certificates found", root)
+	if t.CertFile == "" {
+		t.CertFile, t.KeyFile = s.PKI.ClientCert, s.PKI.ClientKey
 	}
-	cfg := &tls.Config{RootCAs: roots, ServerName: c.serverName, MinVersion: tls.VersionTLS12}
-	if cfg.ServerName == "" {
-		cfg.ServerName = pki.ServerName
+	if c.noCert {
+		t.CertFile, t.KeyFile = "", ""
 	}
-	if !c.noCert {
-		certFile, keyFile := c.cert, c.key
-		if certFile == "" {
-			certFile, keyFile = s.PKI.ClientCert, s.PKI.ClientKey
-		}
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	return credentials.NewTLS(cfg), nil
+	return t
 }
-
-// bearer sends one fixed token with every call, over TLS only.
-type bearer string
-
-func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
-	return map[string]string{"authorization": "Bearer " + string(b)}, nil
-}
-
-func (bearer) RequireTransportSecurity() bool { return true }

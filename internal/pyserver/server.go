@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -155,9 +154,7 @@ func start(ctx context.Context, cfg Config, port int) (*Server, error) {
 	if cfg.Mode != "" {
 		args = append(args, "--mode", cfg.Mode)
 	}
-	if !slices.Contains(cfg.Args, "--plaintext") && !slices.Contains(cfg.Args, "--tls-cert") {
-		args = append(args, cfg.Security.args()...)
-	}
+	args = append(args, cfg.Security.args()...)
 	health := addr
 	if cfg.Security != nil {
 		hp, err := FreePort()

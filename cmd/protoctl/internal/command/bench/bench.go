@@ -25,10 +25,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/protoctl/protoctl/client"
 	"github.com/protoctl/protoctl/cmd/protoctl/internal/workspace"
 	"github.com/protoctl/protoctl/grpcconf"
-	"github.com/protoctl/protoctl/internal/pki"
 	"github.com/protoctl/protoctl/internal/pyserver"
 	"github.com/protoctl/protoctl/loadgen"
 )
@@ -274,17 +272,10 @@ type benchTarget struct {
 }
 
 // loadSecurity is how the bench's clients reach the TLS server: the test
-// PKI's CA and client certificate, and a token with the suite's scope
-// (one per hour, cached by the clients).
+// PKI's CA and client certificate, and the suite's tokens (cached by the
+// clients until shortly before they expire).
 func loadSecurity(sec *grpcconf.Security) *loadgen.Security {
-	return &loadgen.Security{
-		Name: "mtls+jwt",
-		TLS:  client.TLS{RootCAFile: sec.PKI.CA, ServerName: pki.ServerName, CertFile: sec.PKI.ClientCert, KeyFile: sec.PKI.ClientKey},
-		Tokens: client.TokenSourceFunc(func(context.Context) (client.Token, error) {
-			tok, err := sec.Token(time.Hour, grpcconf.ScopeBehavior)
-			return client.Token{Value: tok, Expiry: time.Now().Add(time.Hour)}, err
-		}),
-	}
+	return &loadgen.Security{Name: "mtls+jwt", TLS: sec.ClientTLS(), Tokens: sec.Tokens()}
 }
 
 func runServer(ctx context.Context, f *flags, strategies []loadgen.Strategy, sv serverSpec, targets []benchTarget, stderr io.Writer) ([]*loadgen.Result, error) {
